@@ -1,0 +1,168 @@
+package io.rtr.ingest;
+
+import io.rtr.schemas.IngestSource;
+import io.rtr.schemas.InstanceRejected;
+import io.rtr.schemas.RejectReason;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SCP's {@link DicomScp.Receiver}: checks each object with {@link DicomMetadataExtractor},
+ * commits good ones to the {@link Spool} before the C-STORE is answered, and queues an
+ * {@link InstanceRejected} for every object it refuses.
+ */
+public final class SpoolingReceiver implements DicomScp.Receiver {
+
+    /** Value of {@code InstanceRejected.stage} for rejections made here. */
+    public static final String STAGE = "ingest-connector";
+
+    private static final Logger LOG = LoggerFactory.getLogger(SpoolingReceiver.class);
+    /** Rejections waiting for the task; bounded so that a flood of bad objects cannot exhaust memory. */
+    private static final int MAX_QUEUED_REJECTIONS = 10_000;
+
+    private final Spool spool;
+    private final DicomMetadataExtractor extractor;
+    private final BlockingQueue<InstanceRejected> rejections = new LinkedBlockingQueue<>(MAX_QUEUED_REJECTIONS);
+    /** Entries committed since the task last drained; unbounded for now (back-pressure is to come). */
+    private final BlockingQueue<Spool.Entry> committed = new LinkedBlockingQueue<>();
+    private final Object signal = new Object();
+
+    private final long minFreeBytes;
+    private volatile Supplier<String> downstreamRefusal = () -> null;
+
+    /** A receiver committing into {@code spool} that never refuses associations. */
+    public SpoolingReceiver(Spool spool, DicomMetadataExtractor extractor) {
+        this(spool, extractor, 0);
+    }
+
+    /**
+     * A receiver committing into {@code spool} that refuses new associations while the spool's
+     * file system has less than {@code minFreeBytes} usable.
+     */
+    public SpoolingReceiver(Spool spool, DicomMetadataExtractor extractor, long minFreeBytes) {
+        this.spool = Objects.requireNonNull(spool, "spool");
+        this.extractor = Objects.requireNonNull(extractor, "extractor");
+        this.minFreeBytes = minFreeBytes;
+    }
+
+    /** Adds a second reason to refuse associations, e.g. Kafka not acknowledging; null accepts. */
+    public void setDownstreamRefusal(Supplier<String> refusal) {
+        this.downstreamRefusal = Objects.requireNonNull(refusal, "refusal");
+    }
+
+    @Override
+    public String admissionRefusal() {
+        if (minFreeBytes > 0) {
+            try {
+                long usable = spool.usableBytes();
+                if (usable < minFreeBytes) {
+                    return "the spool disk has " + usable + " bytes free, below the minimum of " + minFreeBytes;
+                }
+            } catch (IOException e) {
+                return "cannot read the spool disk's free space (" + e.getMessage() + ")";
+            }
+        }
+        return downstreamRefusal.get();
+    }
+
+    @Override
+    public Path newIncomingFile() throws IOException {
+        return spool.newIncomingFile();
+    }
+
+    @Override
+    public DicomScp.StoreResult store(DicomScp.ReceivedObject object) {
+        DicomMetadataExtractor.Identity id;
+        try {
+            id = extractor.check(object.file());
+        } catch (DicomMetadataExtractor.InvalidDicomException e) {
+            String sop = e.sopInstanceUid() != null ? e.sopInstanceUid() : object.sopInstanceUid();
+            LOG.warn("C-STORE from '{}' of SOP instance {} refused: {}", object.callingAe(), sop, e.getMessage());
+            reject(e.studyInstanceUid(), sop, e.reason(), e.getMessage());
+            return e.reason() == RejectReason.MISSING_ATTRIBUTE
+                    ? DicomScp.StoreResult.dataSetDoesNotMatchSopClass(e.getMessage())
+                    : DicomScp.StoreResult.cannotUnderstand(e.getMessage());
+        }
+        if (object.sopInstanceUid() != null && !object.sopInstanceUid().equals(id.sopInstanceUid())) {
+            String message = "Affected SOP Instance UID " + object.sopInstanceUid()
+                    + " differs from the data set's " + id.sopInstanceUid();
+            LOG.warn("C-STORE from '{}' refused: {}", object.callingAe(), message);
+            reject(id.studyInstanceUid(), id.sopInstanceUid(), RejectReason.ATTRIBUTE_MISMATCH, message);
+            return DicomScp.StoreResult.dataSetDoesNotMatchSopClass("SOP Instance UID differs from the command's");
+        }
+        Spool.Entry entry;
+        try {
+            entry = spool.commit(object.file(), object.callingAe(), object.calledAe(), IngestSource.DIMSE);
+        } catch (IOException e) {
+            // Not durable, so not acknowledged: the sender keeps the object and may retry.
+            LOG.error("cannot spool SOP instance {} from '{}': {}; answered out of resources, check the spool disk",
+                    id.sopInstanceUid(), object.callingAe(), e.toString());
+            return DicomScp.StoreResult.outOfResources("cannot store the object durably now; retry later");
+        }
+        committed.add(entry);
+        synchronized (signal) {
+            signal.notifyAll();
+        }
+        LOG.trace("spooled SOP instance {} of study {}", id.sopInstanceUid(), id.studyInstanceUid());
+        return DicomScp.StoreResult.success();
+    }
+
+    @Override
+    public void discarded(DicomScp.ReceivedObject object, RejectReason reason, String message) {
+        reject(null, object.sopInstanceUid(), reason, message);
+    }
+
+    /** Takes every queued rejection, oldest first. */
+    public List<InstanceRejected> drainRejections() {
+        List<InstanceRejected> out = new ArrayList<>();
+        rejections.drainTo(out);
+        return out;
+    }
+
+    /** Moves up to {@code max} entries committed since the last call into {@code into}, oldest first. */
+    public int drainCommitted(List<Spool.Entry> into, int max) {
+        return committed.drainTo(into, max);
+    }
+
+    /** Waits up to {@code timeoutMs} until an entry was committed or a rejection queued. */
+    public void awaitActivity(long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        synchronized (signal) {
+            while (committed.isEmpty() && rejections.isEmpty()) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return;
+                }
+                signal.wait(left);
+            }
+        }
+    }
+
+    private void reject(String studyUid, String sopUid, RejectReason reason, String message) {
+        InstanceRejected rejection = InstanceRejected.newBuilder()
+                .setStudyInstanceUid(studyUid)
+                .setSopInstanceUid(sopUid)
+                .setReasonCode(reason)
+                .setMessage(message)
+                .setRejectedAt(Instant.now())
+                .setStage(STAGE)
+                .build();
+        if (!rejections.offer(rejection)) {
+            LOG.warn("rejection queue full ({}); rejection of SOP instance {} ({}) only logged",
+                    MAX_QUEUED_REJECTIONS, sopUid, reason);
+        }
+        synchronized (signal) {
+            signal.notifyAll();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.rtr.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BlobStoreTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void storesUnderStudySeriesSopWithSha256() throws Exception {
+        BlobStore store = new BlobStore(dir.resolve("blobs"));
+        Path source = Files.writeString(dir.resolve("in.dcm"), "pixels");
+
+        BlobStore.StoredBlob blob = store.put("1.2.3", "1.2.3.4", "1.2.3.4.5", source);
+
+        Path expected = dir.resolve("blobs").resolve("1.2.3").resolve("1.2.3.4").resolve("1.2.3.4.5.dcm").toAbsolutePath();
+        assertThat(Paths.get(blob.uri())).isEqualTo(expected);
+        assertThat(blob.sha256()).isEqualTo(TestDicom.sha256("pixels".getBytes(StandardCharsets.US_ASCII)))
+                .isEqualTo(BlobStore.sha256(expected));
+        assertThat(blob.sizeBytes()).isEqualTo(6);
+        assertThat(blob.unchanged()).isFalse();
+        assertThat(blob.previousSha256()).isNull();
+        assertThat(store.digest("1.2.3", "1.2.3.4", "1.2.3.4.5")).contains(blob.sha256());
+    }
+
+    @Test
+    void puttingTheSameBytesAgainIsANoOp() throws Exception {
+        BlobStore store = new BlobStore(dir.resolve("blobs"));
+        Path source = Files.writeString(dir.resolve("in.dcm"), "pixels");
+        BlobStore.StoredBlob first = store.put("1.2", "1.3", "1.4", source);
+
+        BlobStore.StoredBlob again = store.put("1.2", "1.3", "1.4", source);
+
+        assertThat(again.unchanged()).isTrue();
+        assertThat(again.sha256()).isEqualTo(first.sha256());
+        assertThat(again.uri()).isEqualTo(first.uri());
+    }
+
+    @Test
+    void differentBytesReplaceTheObjectAndReportThePreviousDigest() throws Exception {
+        BlobStore store = new BlobStore(dir.resolve("blobs"));
+        BlobStore.StoredBlob first = store.put("1.2", "1.3", "1.4", Files.writeString(dir.resolve("a"), "v1"));
+
+        BlobStore.StoredBlob second = store.put("1.2", "1.3", "1.4", Files.writeString(dir.resolve("b"), "v2"));
+
+        assertThat(second.unchanged()).isFalse();
+        assertThat(second.previousSha256()).isEqualTo(first.sha256());
+        assertThat(Files.readString(Paths.get(second.uri()))).isEqualTo("v2");
+        try (var files = Files.list(Paths.get(second.uri()).getParent())) {
+            assertThat(files).hasSize(2); // object + digest, no temp files left
+        }
+    }
+
+    @Test
+    void refusesUidsThatCouldEscapeTheRoot() throws Exception {
+        BlobStore store = new BlobStore(dir.resolve("blobs"));
+        Path source = Files.writeString(dir.resolve("in"), "x");
+
+        assertThatThrownBy(() -> store.put("..", "1.2", "1.3", source)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.put("1.2", "1/2", "1.3", source)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
