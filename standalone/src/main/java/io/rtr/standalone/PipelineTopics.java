@@ -1,9 +1,10 @@
 package io.rtr.standalone;
 
+import io.rtr.schemas.Topic;
+import io.rtr.schemas.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaFuture;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,47 +16,22 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/**
- * The pipeline's topics and how the embedded platform creates them.
- *
- * <p>A stand-in: the typed topic descriptors of the {@code schemas} module will replace this list.
- */
+/** Creates the pipeline's topics ({@link Topics#ALL}) on the embedded broker. */
 public final class PipelineTopics {
-
-    /** A topic as the platform creates it (replication is always 1 on the single embedded broker). */
-    public record Spec(String name, int partitions, boolean compacted) {
-        NewTopic newTopic() {
-            NewTopic topic = new NewTopic(name, partitions, (short) 1);
-            return compacted
-                    ? topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))
-                    : topic;
-        }
-    }
-
-    /** Every topic of the pipeline; keyed topics get 3 partitions, dead-letter topics 1. */
-    public static final List<Spec> ALL = List.of(
-            new Spec("rtr.instances", 3, false),
-            new Spec("rtr.instances.rejected", 3, false),
-            new Spec("rtr.studies", 3, false),
-            new Spec("rtr.scores", 3, false),
-            new Spec("rtr.scores.dlq", 1, false),
-            new Spec("rtr.worklist", 3, true),
-            new Spec("rtr.worklist.actions", 3, false),
-            new Spec("rtr.clinic.orders", 3, false),
-            new Spec("rtr.triage.dlq", 1, false));
 
     private static final Logger log = LoggerFactory.getLogger(PipelineTopics.class);
 
     private PipelineTopics() {
     }
 
-    /** Creates the topics of {@code specs} that do not exist yet; existing ones are left as they are. */
-    public static void createMissing(Admin admin, List<Spec> specs) {
+    /** Creates the topics of {@code topics} that do not exist yet; existing ones are left as they are. */
+    public static void createMissing(Admin admin, List<Topic<?, ?>> topics) {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = specs.stream()
-                    .filter(spec -> !existing.contains(spec.name()))
-                    .map(Spec::newTopic)
+            // Replication is always 1: the embedded platform has a single broker.
+            List<NewTopic> missing = topics.stream()
+                    .filter(topic -> !existing.contains(topic.name()))
+                    .map(topic -> topic.newTopic((short) 1))
                     .toList();
             if (missing.isEmpty()) {
                 return;

@@ -1,5 +1,8 @@
 package io.rtr.standalone;
 
+import io.rtr.schemas.Topic;
+import io.rtr.schemas.Topics;
+import io.rtr.schemas.registry.RestSchemaRegistryClient;
 import io.rtr.standalone.kafka.EmbeddedKafka;
 import io.rtr.standalone.postgres.EmbeddedPostgres;
 import io.rtr.standalone.registry.EmbeddedSchemaRegistry;
@@ -42,13 +45,16 @@ public final class Platform implements AutoCloseable {
         this.postgres = postgres;
     }
 
-    /** Starts the broker (and creates the pipeline topics), then the registry, then Postgres. */
+    /**
+     * Starts the broker (and creates the pipeline topics), then the registry (and registers the
+     * events' schemas), then Postgres.
+     */
     public static Platform start(PlatformConfig config) {
-        return start(config, PipelineTopics.ALL);
+        return start(config, Topics.ALL);
     }
 
     /** As {@link #start(PlatformConfig)}, creating {@code topics} instead of the pipeline's. */
-    public static Platform start(PlatformConfig config, List<PipelineTopics.Spec> topics) {
+    public static Platform start(PlatformConfig config, List<Topic<?, ?>> topics) {
         long started = System.nanoTime();
         requireFreePorts(config);
         createFolders(config);
@@ -69,6 +75,8 @@ public final class Platform implements AutoCloseable {
                     .port(config.registryPort())
                     .start();
             running.push(registry);
+            Map<String, Integer> ids = EventSchemas.register(new RestSchemaRegistryClient(registry.url()), topics);
+            log.info("Event schemas registered: {}", ids);
             EmbeddedPostgres postgres = EmbeddedPostgres.builder(config.postgresDir())
                     .host(config.host())
                     .port(config.postgresPort())

@@ -1,5 +1,7 @@
 package io.rtr.standalone;
 
+import io.rtr.schemas.Topic;
+import io.rtr.schemas.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
@@ -45,7 +47,7 @@ class PlatformIT {
 
     @Test
     void createsThePipelineTopicsWithTheirPartitionsAndCleanupPolicy() throws Exception {
-        List<String> names = PipelineTopics.ALL.stream().map(PipelineTopics.Spec::name).toList();
+        List<String> names = Topics.ALL.stream().map(Topic::name).toList();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 platform.bootstrapServers()))) {
             Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames()
@@ -53,11 +55,11 @@ class PlatformIT {
             List<ConfigResource> resources = names.stream()
                     .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList();
             Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
-            for (PipelineTopics.Spec spec : PipelineTopics.ALL) {
-                assertThat(topics.get(spec.name()).partitions()).as(spec.name()).hasSize(spec.partitions());
-                String policy = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, spec.name()))
+            for (Topic<?, ?> topic : Topics.ALL) {
+                assertThat(topics.get(topic.name()).partitions()).as(topic.name()).hasSize(topic.partitions());
+                String policy = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topic.name()))
                         .get("cleanup.policy").value();
-                assertThat(policy).as(spec.name()).isEqualTo(spec.compacted() ? "compact" : "delete");
+                assertThat(policy).as(topic.name()).isEqualTo(topic.compacted() ? "compact" : "delete");
             }
         }
     }
