@@ -5,6 +5,8 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
+import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /** The migrated test database: its URL, the owner (superuser) and helpers to connect. */
 public record TestDatabase(String url, String user, int port) {
@@ -15,6 +17,15 @@ public record TestDatabase(String url, String user, int port) {
         properties.setProperty("user", user);
         properties.setProperty("connectTimeout", "5");
         return properties;
+    }
+
+    /** An unpooled DataSource connecting as the owner, as the API is given in production. */
+    public DataSource ownerDataSource() {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setUrl(url);
+        ds.setUser(user);
+        ds.setConnectTimeout(5);
+        return ds;
     }
 
     /** A new auto-commit connection as the owner. */
