@@ -1,0 +1,230 @@
+package io.rtr.triage;
+
+import io.rtr.schemas.CompletenessReason;
+import io.rtr.schemas.InstanceReceived;
+import io.rtr.schemas.InstanceRejected;
+import io.rtr.schemas.RejectReason;
+import io.rtr.schemas.StudyAssembled;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * De-duplicates accepted instances by SOP Instance UID and assembles them into studies, keyed by
+ * StudyInstanceUID (the input key), in store {@link TriageTopology#STUDY_STORE}.
+ *
+ * <ul>
+ *   <li>Same SOP Instance UID and same SHA-256: an exact repeat, reported as a
+ *       {@link RejectReason#DUPLICATE} rejection and otherwise ignored.</li>
+ *   <li>Same SOP Instance UID, different SHA-256: a replacement, which takes the old instance's
+ *       place.</li>
+ *   <li>A study is emitted once its modality's expected views are all present
+ *       ({@link CompletenessReason#EXPECTED_VIEWS_COMPLETE}) or when no instance arrived for the
+ *       modality's quiet period ({@link CompletenessReason#QUIET_PERIOD_ELAPSED}), whichever is
+ *       first; every instance after that emits the next snapshot at once
+ *       ({@link CompletenessReason#LATE_INSTANCE_REVISION}).</li>
+ * </ul>
+ *
+ * <p><b>Time.</b> The quiet period is measured in <em>wall-clock</em> time: the deadline is set from
+ * the stream thread's clock when an instance is processed and checked by a
+ * {@link PunctuationType#WALL_CLOCK_TIME} punctuation, indexed in
+ * {@link TriageTopology#QUIET_TIMER_STORE}. Stream time would be wrong here: it advances only when
+ * records arrive, so the last study before a quiet spell (the end of a clinic session) would wait
+ * for the next study to be emitted, which defeats same-visit triage. The price is that on
+ * reprocessing a backlog the quiet period counts from processing, not acquisition; expected views
+ * complete most studies long before that matters. Output records carry the input record's
+ * timestamp (stream time in a punctuation), and {@code assembledAt} is wall-clock time.
+ *
+ * <p>State <em>retention</em> uses <em>stream</em> time: a study's state is dropped a retention
+ * period after its last instance's record timestamp, by a {@link PunctuationType#STREAM_TIME}
+ * punctuation over {@link TriageTopology#STUDY_EXPIRY_STORE}. Retention is about how far the data
+ * has moved on, not about the clock: an idle partition keeps its studies, and replaying the log
+ * expires them exactly as the original run did. An instance arriving after that starts the study
+ * afresh.
+ *
+ * <p>Snapshots are forwarded keyed by accession number (the study UID when there is none) for the
+ * order join, which owns the revision numbers; the accession is frozen at the first snapshot so a
+ * study always reaches the same join partition.
+ */
+final class StudyAssemblyProcessor
+        implements Processor<String, InstanceReceived, String, Outcome<StudyAssembled, InstanceRejected>> {
+
+    static final String STAGE = "triage-streams/dedupe";
+    private static final Logger log = LoggerFactory.getLogger(StudyAssemblyProcessor.class);
+
+    private final AssemblyPolicy policy;
+    private final Duration punctuateInterval;
+    private final long retentionMs;
+    private ProcessorContext<String, Outcome<StudyAssembled, InstanceRejected>> context;
+    private KeyValueStore<String, StudyState> studies;
+    private TimerIndex timers;
+    private TimerIndex expiry;
+
+    StudyAssemblyProcessor(AssemblyPolicy policy, Duration punctuateInterval, Duration retention) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.punctuateInterval = Objects.requireNonNull(punctuateInterval, "punctuateInterval");
+        this.retentionMs = retention.toMillis();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Outcome<StudyAssembled, InstanceRejected>> context) {
+        this.context = context;
+        this.studies = context.getStateStore(TriageTopology.STUDY_STORE);
+        this.timers = new TimerIndex(context.getStateStore(TriageTopology.QUIET_TIMER_STORE));
+        this.expiry = new TimerIndex(context.getStateStore(TriageTopology.STUDY_EXPIRY_STORE));
+        context.schedule(punctuateInterval, PunctuationType.WALL_CLOCK_TIME, this::emitQuietStudies);
+        context.schedule(punctuateInterval, PunctuationType.STREAM_TIME, this::expireStudies);
+    }
+
+    @Override
+    public void process(Record<String, InstanceReceived> record) {
+        InstanceReceived instance = record.value();
+        String uid = instance.getStudyInstanceUid();
+        long now = context.currentSystemTimeMs();
+        StudyState state = studies.get(uid);
+        if (state != null && state.expiresAtMs() != StudyState.NONE
+                && state.expiresAtMs() <= context.currentStreamTimeMs()) {
+            // This record moved stream time past the study's retention before the punctuation
+            // ran; expiring here keeps the result independent of that ordering.
+            expire(state, context.currentStreamTimeMs());
+            state = null;
+        }
+        if (state == null) {
+            state = new StudyState(newStudy(uid, now), StudyState.NONE, StudyState.NONE);
+        }
+        StudyAssembled study = state.study();
+        List<InstanceReceived> instances = new ArrayList<>(study.getInstances());
+        int existing = indexOf(instances, instance.getSopInstanceUid());
+        if (existing >= 0 && instances.get(existing).getSha256().equals(instance.getSha256())) {
+            context.forward(new Record<>(uid, Outcome.sideValue(InstanceFilterProcessor.rejected(instance,
+                    new Rejection(null, RejectReason.DUPLICATE, "SOP instance " + instance.getSopInstanceUid()
+                            + " was already received with the same SHA-256; the repeat is ignored"),
+                    now, STAGE)), record.timestamp()));
+            return;
+        }
+        if (existing >= 0) {
+            instances.set(existing, instance);
+        } else {
+            instances.add(instance);
+        }
+        study.setInstances(instances);
+        fillStudyAttributes(study, instance);
+
+        if (state.emitted()) {
+            emit(state, CompletenessReason.LATE_INSTANCE_REVISION, record.timestamp(), now);
+        } else if (policy.viewsComplete(study.getModality(), instances)) {
+            cancelTimer(state);
+            emit(state, CompletenessReason.EXPECTED_VIEWS_COMPLETE, record.timestamp(), now);
+        } else {
+            cancelTimer(state);
+            long deadline = now + policy.quietPeriod(study.getModality()).toMillis();
+            state.quietDeadlineMs(deadline);
+            timers.schedule(deadline, uid);
+        }
+        if (state.expiresAtMs() != StudyState.NONE) {
+            expiry.cancel(state.expiresAtMs(), uid);
+        }
+        state.expiresAtMs(Math.max(record.timestamp(), context.currentStreamTimeMs()) + retentionMs);
+        expiry.schedule(state.expiresAtMs(), uid);
+        studies.put(uid, state);
+    }
+
+    private void emitQuietStudies(long wallClockMs) {
+        for (String uid : timers.takeDue(wallClockMs)) {
+            StudyState state = studies.get(uid);
+            if (state == null || state.emitted()) {
+                continue;
+            }
+            state.quietDeadlineMs(StudyState.NONE);
+            emit(state, CompletenessReason.QUIET_PERIOD_ELAPSED, context.currentStreamTimeMs(), wallClockMs);
+            studies.put(uid, state);
+        }
+    }
+
+    private void expireStudies(long streamTimeMs) {
+        for (String uid : expiry.takeDue(streamTimeMs)) {
+            StudyState state = studies.get(uid);
+            if (state != null && state.expiresAtMs() <= streamTimeMs) {
+                expire(state, streamTimeMs);
+            }
+        }
+    }
+
+    private void expire(StudyState state, long streamTimeMs) {
+        String uid = state.study().getStudyInstanceUid();
+        expiry.cancel(state.expiresAtMs(), uid);
+        if (!state.emitted()) {
+            // Only when stream time outruns the wall clock (a replay): accepted instances are
+            // never dropped unseen, so the study goes out before its state does.
+            cancelTimer(state);
+            emit(state, CompletenessReason.QUIET_PERIOD_ELAPSED, streamTimeMs, context.currentSystemTimeMs());
+        }
+        studies.delete(uid);
+        log.trace("Study {} state expired", uid);
+    }
+
+    private void emit(StudyState state, CompletenessReason reason, long timestamp, long nowMs) {
+        StudyAssembled study = state.study();
+        study.setRevision(study.getRevision() + 1);
+        study.setCompletenessReason(reason);
+        study.setAssembledAt(Instant.ofEpochMilli(nowMs));
+        String routingKey = study.getAccessionNumber() != null ? study.getAccessionNumber()
+                : study.getStudyInstanceUid();
+        log.debug("Study {} snapshot {} emitted: {} with {} instances", study.getStudyInstanceUid(),
+                study.getRevision(), reason, study.getInstances().size());
+        // A copy: the state object is mutated again by the next instance.
+        context.forward(new Record<>(routingKey, Outcome.mainValue(StudyAssembled.newBuilder(study).build()), timestamp));
+    }
+
+    private void cancelTimer(StudyState state) {
+        if (state.quietDeadlineMs() != StudyState.NONE) {
+            timers.cancel(state.quietDeadlineMs(), state.study().getStudyInstanceUid());
+            state.quietDeadlineMs(StudyState.NONE);
+        }
+    }
+
+    private static void fillStudyAttributes(StudyAssembled study, InstanceReceived instance) {
+        // First non-null value wins: instances of one study agree, and a study must not change
+        // its modality (hence its policy) or its accession (hence its join partition) midway.
+        if (study.getModality() == null) {
+            study.setModality(instance.getModality());
+        }
+        if (study.getClinicId() == null) {
+            study.setClinicId(instance.getClinicId());
+        }
+        if (study.getPatientPseudonym() == null) {
+            study.setPatientPseudonym(instance.getPatientPseudonym());
+        }
+        if (study.getAccessionNumber() == null && study.getRevision() == 0) {
+            study.setAccessionNumber(instance.getAccessionNumber());
+        }
+    }
+
+    private static StudyAssembled newStudy(String uid, long nowMs) {
+        return StudyAssembled.newBuilder()
+                .setStudyInstanceUid(uid)
+                .setRevision(0)
+                .setCompletenessReason(CompletenessReason.QUIET_PERIOD_ELAPSED)
+                .setInstances(new ArrayList<>())
+                .setAssembledAt(Instant.ofEpochMilli(nowMs))
+                .build();
+    }
+
+    private static int indexOf(List<InstanceReceived> instances, String sopInstanceUid) {
+        for (int i = 0; i < instances.size(); i++) {
+            if (instances.get(i).getSopInstanceUid().equals(sopInstanceUid)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

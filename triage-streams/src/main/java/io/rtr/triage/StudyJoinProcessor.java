@@ -1,0 +1,54 @@
+package io.rtr.triage;
+
+import io.rtr.schemas.OrderContext;
+import io.rtr.schemas.StudyAssembled;
+import java.time.Duration;
+import java.util.Objects;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Study side of the order join, keyed by accession number: numbers each snapshot from the
+ * assembler as the study's next revision, attaches the order if it is known, remembers the result
+ * for a later order, and emits it keyed by StudyInstanceUID. It also owns the join state's expiry,
+ * a {@link PunctuationType#STREAM_TIME} punctuation: retention is about how far the data has moved
+ * on, and stream time makes a replay of the log expire state exactly as the original run did.
+ */
+final class StudyJoinProcessor implements Processor<String, StudyAssembled, String, StudyAssembled> {
+
+    private final Duration retention;
+    private final Duration punctuateInterval;
+    private ProcessorContext<String, StudyAssembled> context;
+    private JoinState state;
+
+    StudyJoinProcessor(Duration retention, Duration punctuateInterval) {
+        this.retention = Objects.requireNonNull(retention, "retention");
+        this.punctuateInterval = Objects.requireNonNull(punctuateInterval, "punctuateInterval");
+    }
+
+    @Override
+    public void init(ProcessorContext<String, StudyAssembled> context) {
+        this.context = context;
+        this.state = new JoinState(context, retention);
+        context.schedule(punctuateInterval, PunctuationType.STREAM_TIME, state::expire);
+    }
+
+    @Override
+    public void process(Record<String, StudyAssembled> record) {
+        StudyAssembled snapshot = record.value();
+        String uid = snapshot.getStudyInstanceUid();
+        String storeKey = JoinState.studyKey(record.key(), uid);
+        long streamTime = context.currentStreamTimeMs();
+        StudyAssembled last = state.study(storeKey, streamTime);
+        OrderContext order = snapshot.getAccessionNumber() == null ? null
+                : state.order(snapshot.getAccessionNumber(), streamTime);
+        StudyAssembled out = StudyAssembled.newBuilder(snapshot)
+                .setRevision(last == null ? 1 : last.getRevision() + 1)
+                .setOrderContext(order)
+                .build();
+        state.putStudy(storeKey, out, Math.max(record.timestamp(), streamTime));
+        context.forward(record.withKey(uid).withValue(out));
+    }
+}
