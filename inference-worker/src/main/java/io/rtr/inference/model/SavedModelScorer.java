@@ -26,6 +26,7 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.RunMetadata;
 import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
@@ -69,13 +70,23 @@ public final class SavedModelScorer implements AutoCloseable {
      * @throws ModelContractException when the model is missing or does not match the descriptor
      */
     public static SavedModelScorer open(Path modelDir, ModelDescriptor descriptor) {
+        return open(modelDir, descriptor, ConfigProto.getDefaultInstance());
+    }
+
+    /**
+     * As {@link #open(Path, ModelDescriptor)}, with a session configuration (device counts, GPU
+     * options, thread pools) applied when the session is created; TensorFlow cannot change it later.
+     */
+    public static SavedModelScorer open(Path modelDir, ModelDescriptor descriptor, ConfigProto sessionConfig) {
         Objects.requireNonNull(descriptor, "descriptor");
+        Objects.requireNonNull(sessionConfig, "sessionConfig");
         if (!Files.isRegularFile(modelDir.resolve("saved_model.pb"))) {
             throw new ModelContractException("no SavedModel at " + modelDir.toAbsolutePath()
                     + " (saved_model.pb missing); set the model path to a SavedModel directory");
         }
         String digest = digest(modelDir);
-        SavedModelBundle bundle = SavedModelBundle.load(modelDir.toString(), SavedModelBundle.DEFAULT_TAG);
+        SavedModelBundle bundle = SavedModelBundle.loader(modelDir.toString()).withTags(SavedModelBundle.DEFAULT_TAG)
+                .withConfigProto(sessionConfig).load();
         try {
             Signature signature = check(bundle, descriptor, modelDir);
             String input = signature.getInputs().get(descriptor.inputName()).name;

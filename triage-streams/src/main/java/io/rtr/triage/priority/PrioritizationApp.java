@@ -1,0 +1,80 @@
+package io.rtr.triage.priority;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the prioritization Streams app: rtr.studies, rtr.scores and rtr.worklist.actions in,
+ * rtr.worklist and rtr.triage.dlq out, exactly once.
+ *
+ * <p>Run it with an optional properties file (keys: {@link PrioritizationConfig}; Kafka Streams
+ * settings with the {@code streams.} prefix), e.g.
+ * <pre>
+ * mvn -q -pl triage-streams -am install -DskipTests
+ * mvn -q -pl triage-streams dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * java -cp "triage-streams/target/classes:$(cat triage-streams/target/cp.txt)" \
+ *     io.rtr.triage.priority.PrioritizationApp prioritization.properties
+ * </pre>
+ * with, for instance, {@code priority.assignment.on.duty=dr-a,dr-b} and
+ * {@code priority.assignment.subspecialty.readers=breast=dr-a|dr-b}. Without a file it uses Kafka
+ * on 127.0.0.1:9092 and the registry on 127.0.0.1:8081, and puts every study not assigned by its
+ * order into the shared pool. The input and output topics must exist
+ * ({@code io.rtr.schemas.Topics#ALL}). Stop it with Ctrl-C (SIGTERM), which closes it cleanly; it
+ * exits with status 1 when Kafka Streams stops on an error.
+ */
+public final class PrioritizationApp {
+
+    private static final Logger log = LoggerFactory.getLogger(PrioritizationApp.class);
+
+    private PrioritizationApp() {
+    }
+
+    /** Starts the app and blocks until the JVM is asked to stop. */
+    public static void main(String[] args) throws IOException, InterruptedException {
+        Properties props = new Properties();
+        if (args.length > 0) {
+            try (InputStream in = Files.newInputStream(Path.of(args[0]))) {
+                props.load(in);
+            }
+        }
+        PrioritizationConfig config = new PrioritizationConfig(props);
+        Topology topology = PrioritizationTopology.build(config);
+        log.debug("Prioritization topology:\n{}", topology.describe());
+
+        KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
+        CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean failed = new AtomicBoolean();
+        streams.setStateListener((newState, oldState) -> {
+            // Without this a Streams client that died on an error would leave main waiting forever.
+            if (newState == KafkaStreams.State.ERROR) {
+                log.error("Kafka Streams stopped on an error (see above); the prioritization app exits so a "
+                        + "supervisor can restart it");
+                failed.set(true);
+                stopped.countDown();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("Stopping the prioritization app");
+            streams.close();
+            stopped.countDown();
+        }, "rtr-prioritization-shutdown"));
+        streams.start();
+        log.info("Prioritization app started as {}",
+                config.streamsProperties().get(StreamsConfig.APPLICATION_ID_CONFIG));
+        stopped.await();
+        if (failed.get()) {
+            streams.close();
+            System.exit(1);
+        }
+    }
+}
