@@ -62,9 +62,16 @@ public final class Topics {
     public static final Topic<byte[], byte[]> TRIAGE_DLQ = new Topic<>("rtr.triage.dlq",
             Serdes::ByteArray, Serdes::ByteArray, false, SIDE_PARTITIONS);
 
+    /**
+     * Worklist events the Postgres sink connector could never write, as Kafka Connect's dead-letter
+     * queue stores them: the original key and value bytes, Connect's error context in headers.
+     */
+    public static final Topic<byte[], byte[]> WORKLIST_DLQ = new Topic<>("rtr.worklist.dlq",
+            Serdes::ByteArray, Serdes::ByteArray, false, SIDE_PARTITIONS);
+
     /** Every topic above, for creating them all. */
     public static final List<Topic<?, ?>> ALL = List.of(INSTANCES, INSTANCES_REJECTED, STUDIES, SCORES,
-            SCORES_DLQ, WORKLIST, WORKLIST_ACTIONS, CLINIC_ORDERS, TRIAGE_DLQ);
+            SCORES_DLQ, WORKLIST, WORKLIST_ACTIONS, CLINIC_ORDERS, TRIAGE_DLQ, WORKLIST_DLQ);
 
     private Topics() {
     }

@@ -24,7 +24,7 @@ class TopicsTest {
         assertThat(names).doesNotHaveDuplicates().allMatch(name -> name.startsWith("rtr."));
         assertThat(names).containsExactlyInAnyOrder("rtr.instances", "rtr.instances.rejected", "rtr.studies",
                 "rtr.scores", "rtr.scores.dlq", "rtr.worklist", "rtr.worklist.actions", "rtr.clinic.orders",
-                "rtr.triage.dlq");
+                "rtr.triage.dlq", "rtr.worklist.dlq");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.rtr.standalone;
 
+import io.rtr.standalone.pipeline.Pipeline;
+import io.rtr.standalone.pipeline.PipelineConfig;
 import io.rtr.standalone.postgres.EmbeddedPostgres;
 
 import java.io.PrintStream;
@@ -15,6 +17,9 @@ final class DemoCommand implements CliCommand {
     static final String CONTROLLER_PORT = "--controller-port";
     static final String REGISTRY_PORT = "--registry-port";
     static final String POSTGRES_PORT = "--postgres-port";
+    static final String DICOM_PORT = "--dicom-port";
+    static final String HTTP_PORT = "--http-port";
+    static final String SYNTHETIC = "--synthetic";
 
     @Override
     public String name() {
@@ -23,7 +28,7 @@ final class DemoCommand implements CliCommand {
 
     @Override
     public String summary() {
-        return "start Kafka, the schema registry and Postgres in this process and run until Ctrl-C";
+        return "run the whole pipeline on embedded Kafka, schema registry and Postgres until Ctrl-C";
     }
 
     @Override
@@ -34,6 +39,9 @@ final class DemoCommand implements CliCommand {
         flags.put(CONTROLLER_PORT, "N");
         flags.put(REGISTRY_PORT, "N");
         flags.put(POSTGRES_PORT, "N");
+        flags.put(DICOM_PORT, "N");
+        flags.put(HTTP_PORT, "N");
+        flags.put(SYNTHETIC, "N");
         return flags;
     }
 
@@ -52,25 +60,58 @@ final class DemoCommand implements CliCommand {
         return config;
     }
 
+    /** The pipeline configuration the flags describe, on top of the demo's defaults. */
+    static PipelineConfig pipelineConfig(CliArguments arguments, PlatformConfig platform) throws UsageException {
+        PipelineConfig defaults = PipelineConfig.defaults(platform.dataDir(), platform.host());
+        int synthetic = defaults.synthetic();
+        String count = arguments.string(SYNTHETIC).orElse(null);
+        if (count != null) {
+            try {
+                synthetic = Integer.parseInt(count.trim());
+            } catch (NumberFormatException e) {
+                synthetic = -1;
+            }
+            if (synthetic < 0) {
+                throw new UsageException("flag " + SYNTHETIC + " needs a number of studies (0 or more), got '"
+                        + count + "'");
+            }
+        }
+        return new PipelineConfig(defaults.dataDir(), defaults.host(),
+                arguments.port(DICOM_PORT).orElse(defaults.dicomPort()), defaults.aeTitle(),
+                arguments.port(HTTP_PORT).orElse(defaults.httpPort()), synthetic);
+    }
+
     @Override
     public int run(CliArguments arguments, PrintStream out) throws UsageException {
         PlatformConfig config = config(arguments);
+        PipelineConfig pipelineConfig = pipelineConfig(arguments, config);
         Platform platform = Platform.start(config);
+        Pipeline pipeline;
+        try {
+            pipeline = Pipeline.start(platform, pipelineConfig);
+        } catch (RuntimeException e) {
+            platform.close();
+            throw e;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                platform.close();
+                pipeline.close();
             } finally {
+                platform.close();
                 stopped.countDown();
             }
         }, "rtr-shutdown"));
         out.print(endpoints(platform));
+        pipeline.endpoints(config.host(), pipelineConfig.aeTitle())
+                .forEach((what, where) -> out.printf("  %-18s %s%n", what, where));
         out.println("Press Ctrl-C to stop.");
         out.flush();
         try {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            pipeline.close();
             platform.close();
         }
         return 0;

@@ -153,7 +153,7 @@ class DicomIngestIT {
     }
 
     private void startConnector() {
-        connect = EmbeddedConnect.start(platform.bootstrapServers(), dir.resolve("connect"), "127.0.0.1", 0);
+        connect = EmbeddedConnect.start(platform.bootstrapServers(), dir.resolve("connect"));
         Map<String, String> config = new HashMap<>(connectorConfig());
         config.put("connector.class", "io.rtr.ingest.DicomSourceConnector");
         config.put("tasks.max", "1");

@@ -65,7 +65,7 @@ class TriageOrdersIT {
         try (Connection connection = platform.postgres().connect()) {
             ClinicRis.createOrdersTable(connection);
         }
-        connect = EmbeddedConnect.start(platform.bootstrapServers(), dir.resolve("connect"), "127.0.0.1", 0);
+        connect = EmbeddedConnect.start(platform.bootstrapServers(), dir.resolve("connect"));
         connect.putConnector(ClinicRis.CONNECTOR_NAME, ClinicRis.debeziumConfig("127.0.0.1",
                 platform.postgres().port(), platform.postgres().database(), platform.postgres().username(),
                 platform.postgres().password()));

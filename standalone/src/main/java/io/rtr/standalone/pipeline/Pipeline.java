@@ -1,0 +1,242 @@
+package io.rtr.standalone.pipeline;
+
+import io.rtr.schemas.Topics;
+import io.rtr.schemas.serde.AvroSerdeConfig;
+import io.rtr.standalone.Platform;
+import io.rtr.standalone.connect.EmbeddedConnect;
+import io.rtr.triage.TriageConfig;
+import io.rtr.triage.TriageTopology;
+import io.rtr.worklist.db.WorklistSchema;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every pipeline stage of RTR running in this process on the embedded {@link Platform}: the Kafka
+ * Connect worker with the DICOM ingest connector, the RIS order capture and the worklist sink;
+ * the triage Kafka Streams app; and the HTTP front door (worklist page and API, /health,
+ * /metrics). Started in data-flow order, stopped in reverse.
+ */
+public final class Pipeline implements AutoCloseable {
+
+    /** Radiologists registered in the demo, also the on-duty list for assignment. */
+    public static final List<String> DEMO_RADIOLOGISTS = List.of("dr-adams", "dr-baker");
+
+    static final String INGEST_CONNECTOR = "dicom-ingest";
+    static final String SINK_CONNECTOR = "worklist-sink";
+
+    private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+
+    private final Deque<AutoCloseable> running;
+    private final int dicomPort;
+    private final HttpFrontDoor http;
+    private boolean closed;
+
+    private Pipeline(Deque<AutoCloseable> running, int dicomPort, HttpFrontDoor http) {
+        this.running = running;
+        this.dicomPort = dicomPort;
+        this.http = http;
+    }
+
+    /** Starts every stage against {@code platform}; on failure stops what it started and rethrows. */
+    public static Pipeline start(Platform platform, PipelineConfig config) {
+        long started = System.nanoTime();
+        Deque<AutoCloseable> running = new ArrayDeque<>();
+        try {
+            Files.createDirectories(config.configDir());
+            String secret = pseudonymSecret(config.configDir());
+            prepareDatabase(platform);
+
+            EmbeddedConnect connect = EmbeddedConnect.start(platform.bootstrapServers(), config.connectDir());
+            running.push(connect);
+            connect.putConnector(ClinicRis.CONNECTOR_NAME, ClinicRis.debeziumConfig(config.host(),
+                    platform.postgres().port(), platform.postgres().database(), platform.postgres().username(),
+                    platform.postgres().password()));
+            connect.putConnector(SINK_CONNECTOR, sinkConfig(platform));
+
+            KafkaStreams triage = startTriage(platform, config);
+            running.push(() -> triage.close(Duration.ofSeconds(30)));
+
+            HttpFrontDoor http = HttpFrontDoor.start(platform, config, connect, Map.of("triage", triage));
+            running.push(http);
+
+            int dicomPort = config.dicomPort() == 0 ? freePort() : config.dicomPort();
+            connect.putConnector(INGEST_CONNECTOR, ingestConfig(platform, config, dicomPort, secret));
+
+            log.info("Pipeline started in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            return new Pipeline(running, dicomPort, http);
+        } catch (IOException | SQLException | RuntimeException e) {
+            RuntimeException failure = e instanceof RuntimeException r ? r
+                    : new IllegalStateException("Cannot start the pipeline: " + e.getMessage(), e);
+            closeAll(running, failure);
+            throw failure;
+        }
+    }
+
+    /** The DICOM SCP's port. */
+    public int dicomPort() {
+        return dicomPort;
+    }
+
+    /** The HTTP front door's port. */
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** The endpoints the pipeline adds to the platform's, for printing. */
+    public Map<String, String> endpoints(String host, String aeTitle) {
+        Map<String, String> endpoints = new LinkedHashMap<>();
+        endpoints.put("DICOM SCP", aeTitle + "@" + host + ":" + dicomPort + " (C-ECHO, C-STORE)");
+        endpoints.put("Worklist page", "http://" + host + ":" + httpPort() + "/");
+        endpoints.put("Worklist API", "http://" + host + ":" + httpPort() + "/api/worklists/{radiologist}");
+        endpoints.put("Health, metrics", "http://" + host + ":" + httpPort() + "/health, /metrics");
+        return endpoints;
+    }
+
+    /** Stops every stage in reverse order, even if one fails. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RuntimeException failure = new IllegalStateException("The pipeline did not stop cleanly");
+        closeAll(running, failure);
+        if (failure.getSuppressed().length > 0) {
+            throw failure;
+        }
+        log.info("Pipeline stopped");
+    }
+
+    private static void closeAll(Deque<AutoCloseable> running, Exception failure) {
+        while (!running.isEmpty()) {
+            try {
+                running.pop().close();
+            } catch (Exception e) {
+                failure.addSuppressed(e);
+            }
+        }
+    }
+
+    /** Worklist tables (Flyway), the demo's radiologists, and the RIS order table. */
+    private static void prepareDatabase(Platform platform) throws SQLException {
+        Properties credentials = new Properties();
+        credentials.setProperty("user", platform.postgres().username());
+        credentials.setProperty("password", platform.postgres().password());
+        WorklistSchema.migrate(platform.jdbcUrl(), credentials);
+        try (Connection connection = platform.postgres().connect()) {
+            ClinicRis.createOrdersTable(connection);
+            try (PreparedStatement seed = connection.prepareStatement("INSERT INTO radiologist (radiologist_id,"
+                    + " display_name, subspecialty) VALUES (?, ?, 'breast') ON CONFLICT DO NOTHING")) {
+                for (String radiologist : DEMO_RADIOLOGISTS) {
+                    seed.setString(1, radiologist);
+                    seed.setString(2, "Dr. " + Character.toUpperCase(radiologist.charAt(3)) + radiologist.substring(4));
+                    seed.addBatch();
+                }
+                seed.executeBatch();
+            }
+        }
+    }
+
+    private static KafkaStreams startTriage(Platform platform, PipelineConfig config) throws IOException {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(TriageConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrapServers());
+        settings.put(TriageConfig.SCHEMA_REGISTRY_URL_CONFIG, platform.schemaRegistryUrl());
+        settings.put(TriageConfig.RULES_FILE_CONFIG, demoRules(config.configDir()).toString());
+        settings.put(TriageConfig.STREAMS_PREFIX + "state.dir", config.streamsDir().toString());
+        settings.put(TriageConfig.STREAMS_PREFIX + "commit.interval.ms", "100");
+        TriageConfig triageConfig = new TriageConfig(settings);
+        KafkaStreams streams = new KafkaStreams(TriageTopology.build(triageConfig), triageConfig.streamsProperties());
+        streams.start();
+        return streams;
+    }
+
+    private static Map<String, String> sinkConfig(Platform platform) {
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", "io.rtr.worklist.sink.WorklistSinkConnector");
+        config.put("tasks.max", "1");
+        config.put("topics", Topics.WORKLIST.name());
+        config.put("connection.url", platform.jdbcUrl());
+        config.put("connection.user", platform.postgres().username());
+        config.put("connection.password", platform.postgres().password());
+        config.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, platform.schemaRegistryUrl());
+        // Records that can never be written go to a dead-letter topic instead of stopping the sink.
+        config.put("errors.tolerance", "all");
+        config.put("errors.deadletterqueue.topic.name", Topics.WORKLIST_DLQ.name());
+        config.put("errors.deadletterqueue.topic.replication.factor", "1");
+        config.put("errors.deadletterqueue.context.headers.enable", "true");
+        return config;
+    }
+
+    private static Map<String, String> ingestConfig(Platform platform, PipelineConfig config, int dicomPort,
+                                                    String secret) {
+        Map<String, String> ingest = new HashMap<>();
+        ingest.put("connector.class", "io.rtr.ingest.DicomSourceConnector");
+        ingest.put("tasks.max", "1");
+        ingest.put("dicom.host", config.host());
+        ingest.put("dicom.port", Integer.toString(dicomPort));
+        ingest.put("dicom.ae.title", config.aeTitle());
+        ingest.put("spool.dir", platform.config().spoolDir().toString());
+        ingest.put("blob.dir", platform.config().blobsDir().toString());
+        ingest.put("patient.pseudonym.secret", secret);
+        ingest.put("stow.enabled", "false");
+        ingest.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, platform.schemaRegistryUrl());
+        return ingest;
+    }
+
+    /**
+     * The demo's pseudonymization secret: random on first start, then kept, so a patient keeps
+     * the same pseudonym across restarts (and orders keep joining their studies).
+     */
+    private static String pseudonymSecret(Path configDir) throws IOException {
+        Path file = configDir.resolve("pseudonym.secret");
+        if (!Files.exists(file)) {
+            byte[] secret = new byte[32];
+            new SecureRandom().nextBytes(secret);
+            Files.writeString(file, HexFormat.of().formatHex(secret));
+        }
+        return Files.readString(file).strip();
+    }
+
+    /** Writes the demo's triage rules next to the data on first start, so they can be edited. */
+    private static Path demoRules(Path configDir) throws IOException {
+        Path file = configDir.resolve("triage-rules.yaml");
+        if (!Files.exists(file)) {
+            try (InputStream in = Pipeline.class.getResourceAsStream("/demo/triage-rules.yaml")) {
+                if (in == null) {
+                    throw new IllegalStateException("missing resource /demo/triage-rules.yaml");
+                }
+                Files.copy(in, file);
+            }
+        }
+        return file;
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot find a free port", e);
+        }
+    }
+}
