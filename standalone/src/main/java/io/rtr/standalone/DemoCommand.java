@@ -4,7 +4,9 @@ import io.rtr.standalone.pipeline.Pipeline;
 import io.rtr.standalone.pipeline.PipelineConfig;
 import io.rtr.standalone.postgres.EmbeddedPostgres;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -105,6 +107,19 @@ final class DemoCommand implements CliCommand {
         out.print(endpoints(platform));
         pipeline.endpoints(config.host(), pipelineConfig.aeTitle())
                 .forEach((what, where) -> out.printf("  %-18s %s%n", what, where));
+        if (pipelineConfig.synthetic() > 0) {
+            out.printf("Sending %d synthetic screening studies over C-STORE (every other one with a lesion)...%n",
+                    pipelineConfig.synthetic());
+            out.flush();
+            try {
+                pipeline.sendSynthetic(pipelineConfig.synthetic());
+                out.printf("Sent; they appear on http://%s:%d/worklist/%s within seconds.%n", config.host(),
+                        pipeline.httpPort(), Pipeline.DEMO_RADIOLOGISTS.get(0));
+            } catch (IOException | SQLException e) {
+                // The platform keeps running: the demo's own studies are a convenience, not a dependency.
+                out.println("Could not send the synthetic studies: " + e.getMessage());
+            }
+        }
         out.println("Press Ctrl-C to stop.");
         out.flush();
         try {

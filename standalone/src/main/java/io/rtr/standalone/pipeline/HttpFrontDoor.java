@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +47,7 @@ final class HttpFrontDoor implements AutoCloseable {
     }
 
     static HttpFrontDoor start(Platform platform, PipelineConfig config, EmbeddedConnect connect,
-                               Map<String, KafkaStreams> streams) {
+                               Map<String, KafkaStreams> streams, Map<String, BooleanSupplier> workers) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -69,7 +70,7 @@ final class HttpFrontDoor implements AutoCloseable {
         WorklistApi worklist = WorklistApi.forDatabase(platform.jdbcUrl(), platform.postgres().username(),
                 platform.postgres().password(), config.host(), config.httpPort());
         worklist.attachTo(app);
-        app.get("/health", ctx -> health(ctx, platform, connect, streams));
+        app.get("/health", ctx -> health(ctx, platform, connect, streams, workers));
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                 .result(registry.scrape()));
         app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage()));
@@ -110,7 +111,7 @@ final class HttpFrontDoor implements AutoCloseable {
     }
 
     private static void health(Context ctx, Platform platform, EmbeddedConnect connect,
-                               Map<String, KafkaStreams> streams) {
+                               Map<String, KafkaStreams> streams, Map<String, BooleanSupplier> workers) {
         Map<String, String> components = new LinkedHashMap<>();
         try (Connection connection = platform.postgres().connect()) {
             components.put("postgres", connection.isValid(2) ? "UP" : "DOWN");
@@ -122,6 +123,7 @@ final class HttpFrontDoor implements AutoCloseable {
             KafkaStreams.State state = app.state();
             components.put("streams " + name, state.isRunningOrRebalancing() ? "UP" : state.name());
         });
+        workers.forEach((name, alive) -> components.put(name, alive.getAsBoolean() ? "UP" : "STOPPED"));
         boolean up = components.values().stream().allMatch("UP"::equals);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", up ? "UP" : "DOWN");

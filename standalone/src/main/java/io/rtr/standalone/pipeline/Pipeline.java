@@ -4,8 +4,14 @@ import io.rtr.schemas.Topics;
 import io.rtr.schemas.serde.AvroSerdeConfig;
 import io.rtr.standalone.Platform;
 import io.rtr.standalone.connect.EmbeddedConnect;
+import io.rtr.inference.InferenceWorker;
+import io.rtr.inference.InferenceWorkerConfig;
+import io.rtr.inference.reference.ReferenceModel;
 import io.rtr.triage.TriageConfig;
 import io.rtr.triage.TriageTopology;
+import io.rtr.triage.priority.PrioritizationConfig;
+import io.rtr.triage.priority.PrioritizationTopology;
+import io.rtr.worklist.cdc.ReadingActionCapture;
 import io.rtr.worklist.db.WorklistSchema;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,9 +39,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every pipeline stage of RTR running in this process on the embedded {@link Platform}: the Kafka
- * Connect worker with the DICOM ingest connector, the RIS order capture and the worklist sink;
- * the triage Kafka Streams app; and the HTTP front door (worklist page and API, /health,
- * /metrics). Started in data-flow order, stopped in reverse.
+ * Connect worker with the DICOM ingest connector, the RIS order capture, the worklist sink and the
+ * capture of radiologists' actions; the triage and prioritization Kafka Streams apps; the
+ * inference worker with the bundled reference model; and the HTTP front door (worklist page and
+ * API, /health, /metrics). Started in data-flow order, stopped in reverse.
  */
 public final class Pipeline implements AutoCloseable {
 
@@ -47,12 +54,17 @@ public final class Pipeline implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
 
+    private final Platform platform;
+    private final PipelineConfig config;
     private final Deque<AutoCloseable> running;
     private final int dicomPort;
     private final HttpFrontDoor http;
     private boolean closed;
 
-    private Pipeline(Deque<AutoCloseable> running, int dicomPort, HttpFrontDoor http) {
+    private Pipeline(Platform platform, PipelineConfig config, Deque<AutoCloseable> running, int dicomPort,
+                     HttpFrontDoor http) {
+        this.platform = platform;
+        this.config = config;
         this.running = running;
         this.dicomPort = dicomPort;
         this.http = http;
@@ -74,22 +86,48 @@ public final class Pipeline implements AutoCloseable {
                     platform.postgres().password()));
             connect.putConnector(SINK_CONNECTOR, sinkConfig(platform));
 
+            connect.putConnector(ReadingActionCapture.CONNECTOR_NAME, ReadingActionCapture.debeziumConfig(
+                    config.host(), platform.postgres().port(), platform.postgres().database(),
+                    platform.postgres().username(), platform.postgres().password(), platform.schemaRegistryUrl()));
+
             KafkaStreams triage = startTriage(platform, config);
             running.push(() -> triage.close(Duration.ofSeconds(30)));
+            KafkaStreams prioritization = startPrioritization(platform, config);
+            running.push(() -> prioritization.close(Duration.ofSeconds(30)));
+            InferenceWorker inference = startInference(platform, config);
+            Thread inferenceThread = new Thread(inference, "rtr-inference-worker");
+            inferenceThread.start();
+            running.push(() -> {
+                inference.close();
+                inferenceThread.join(TimeUnit.SECONDS.toMillis(30));
+            });
 
-            HttpFrontDoor http = HttpFrontDoor.start(platform, config, connect, Map.of("triage", triage));
+            HttpFrontDoor http = HttpFrontDoor.start(platform, config, connect,
+                    Map.of("triage", triage, "prioritization", prioritization),
+                    Map.of("inference worker", inferenceThread::isAlive));
             running.push(http);
 
             int dicomPort = config.dicomPort() == 0 ? freePort() : config.dicomPort();
             connect.putConnector(INGEST_CONNECTOR, ingestConfig(platform, config, dicomPort, secret));
 
             log.info("Pipeline started in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-            return new Pipeline(running, dicomPort, http);
+            return new Pipeline(platform, config, running, dicomPort, http);
         } catch (IOException | SQLException | RuntimeException e) {
             RuntimeException failure = e instanceof RuntimeException r ? r
                     : new IllegalStateException("Cannot start the pipeline: " + e.getMessage(), e);
             closeAll(running, failure);
             throw failure;
+        }
+    }
+
+    /**
+     * Sends {@code count} synthetic screening studies (orders in the RIS, images over C-STORE to
+     * this pipeline's SCP), each with new UIDs.
+     */
+    public List<SyntheticStudies.Sent> sendSynthetic(int count) throws IOException, SQLException {
+        try (Connection connection = platform.postgres().connect()) {
+            return SyntheticStudies.send(count, System.currentTimeMillis(), config.dataDir().resolve("synthetic"),
+                    connection, config.host(), dicomPort, config.aeTitle());
         }
     }
 
@@ -169,6 +207,32 @@ public final class Pipeline implements AutoCloseable {
         KafkaStreams streams = new KafkaStreams(TriageTopology.build(triageConfig), triageConfig.streamsProperties());
         streams.start();
         return streams;
+    }
+
+    private static KafkaStreams startPrioritization(Platform platform, PipelineConfig config) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(PrioritizationConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrapServers());
+        settings.put(PrioritizationConfig.SCHEMA_REGISTRY_URL_CONFIG, platform.schemaRegistryUrl());
+        settings.put(PrioritizationConfig.ON_DUTY_CONFIG, String.join(",", DEMO_RADIOLOGISTS));
+        settings.put(PrioritizationConfig.STREAMS_PREFIX + "state.dir", config.streamsDir().toString());
+        settings.put(PrioritizationConfig.STREAMS_PREFIX + "commit.interval.ms", "100");
+        PrioritizationConfig prioritization = new PrioritizationConfig(settings);
+        KafkaStreams streams = new KafkaStreams(PrioritizationTopology.build(prioritization),
+                prioritization.streamsProperties());
+        streams.start();
+        return streams;
+    }
+
+    /** The worker with the bundled reference model, extracted under the data folder. */
+    private static InferenceWorker startInference(Platform platform, PipelineConfig config) throws IOException {
+        Path model = ReferenceModel.extractTo(config.dataDir().resolve("model"));
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(InferenceWorkerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrapServers());
+        settings.put(InferenceWorkerConfig.SCHEMA_REGISTRY_URL_CONFIG, platform.schemaRegistryUrl());
+        settings.put(InferenceWorkerConfig.MODEL_DIR_CONFIG, model.toString());
+        settings.put(InferenceWorkerConfig.BLOB_ROOT_CONFIG, platform.config().blobsDir().toString());
+        settings.put(InferenceWorkerConfig.INSTANCE_ID_CONFIG, "standalone");
+        return new InferenceWorker(new InferenceWorkerConfig(settings));
     }
 
     private static Map<String, String> sinkConfig(Platform platform) {
