@@ -112,7 +112,7 @@ final class DemoCommand implements CliCommand {
                     pipelineConfig.synthetic());
             out.flush();
             try {
-                pipeline.sendSynthetic(pipelineConfig.synthetic());
+                pipeline.sendSynthetic(pipelineConfig.synthetic(), null);
                 out.printf("Sent; they appear on http://%s:%d/worklist/%s within seconds.%n", config.host(),
                         pipeline.httpPort(), Pipeline.DEMO_RADIOLOGISTS.get(0));
             } catch (IOException | SQLException e) {

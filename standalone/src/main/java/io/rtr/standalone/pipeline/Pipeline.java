@@ -123,11 +123,13 @@ public final class Pipeline implements AutoCloseable {
     /**
      * Sends {@code count} synthetic screening studies (orders in the RIS, images over C-STORE to
      * this pipeline's SCP), each with new UIDs.
+     *
+     * @param reader the radiologist the orders assign, or null to let the assignment rules choose
      */
-    public List<SyntheticStudies.Sent> sendSynthetic(int count) throws IOException, SQLException {
+    public List<SyntheticStudies.Sent> sendSynthetic(int count, String reader) throws IOException, SQLException {
         try (Connection connection = platform.postgres().connect()) {
             return SyntheticStudies.send(count, System.currentTimeMillis(), config.dataDir().resolve("synthetic"),
-                    connection, config.host(), dicomPort, config.aeTitle());
+                    connection, reader, config.host(), dicomPort, config.aeTitle());
         }
     }
 

@@ -55,9 +55,10 @@ public final class SyntheticStudies {
      * new or repeated studies.
      *
      * @param connection the RIS database (table {@code ris.orders})
+     * @param reader the radiologist the orders name, or null to leave assignment to the rules
      */
-    public static List<Sent> send(int count, long firstSeed, Path workDir, Connection connection, String host,
-                                  int port, String calledAe) throws IOException, SQLException {
+    public static List<Sent> send(int count, long firstSeed, Path workDir, Connection connection, String reader,
+                                  String host, int port, String calledAe) throws IOException, SQLException {
         List<Sent> sent = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             long seed = firstSeed + i;
@@ -67,7 +68,7 @@ public final class SyntheticStudies {
                     seed, ROWS, COLUMNS, lesion, i % 2 == 0 ? Laterality.L : Laterality.R,
                     i % 3 == 0 ? View.CC : View.MLO);
             // Half of the patients are still in the clinic: their suspicious studies go first.
-            order(connection, identity.accessionNumber(), i % 2 == 1 ? Instant.now().minusSeconds(300) : null);
+            order(connection, identity.accessionNumber(), reader, i % 2 == 1 ? Instant.now().minusSeconds(300) : null);
             store(files, host, port, calledAe);
             sent.add(new Sent(identity.studyInstanceUid(), identity.accessionNumber(), lesion, files));
             log.info("Synthetic study {} sent ({} lesion, accession {})", identity.studyInstanceUid(),
@@ -76,13 +77,15 @@ public final class SyntheticStudies {
         return sent;
     }
 
-    private static void order(Connection connection, String accession, Instant arrived) throws SQLException {
+    private static void order(Connection connection, String accession, String reader, Instant arrived)
+            throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + ClinicRis.ORDERS_TABLE
-                + " (accession_number, ordering_site, scheduled_at, patient_arrived, order_priority)"
-                + " VALUES (?, 'clinic-demo', ?, ?, 'ROUTINE') ON CONFLICT (accession_number) DO NOTHING")) {
+                + " (accession_number, ordering_site, scheduled_at, patient_arrived, order_priority, assigned_reader)"
+                + " VALUES (?, 'clinic-demo', ?, ?, 'ROUTINE', ?) ON CONFLICT (accession_number) DO NOTHING")) {
             insert.setString(1, accession);
             insert.setTimestamp(2, Timestamp.from(Instant.now()));
             insert.setTimestamp(3, arrived == null ? null : Timestamp.from(arrived));
+            insert.setString(4, reader);
             insert.executeUpdate();
         }
     }
