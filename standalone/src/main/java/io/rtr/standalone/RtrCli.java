@@ -1,6 +1,9 @@
 package io.rtr.standalone;
 
+import io.rtr.standalone.audit.LogCli;
+
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +27,8 @@ import java.util.Map;
  *       [--postgres-port N]}: starts Kafka, the schema registry and Postgres (defaults: {@code ./rtr-data},
  *       9092, 9093, 8081, 5433; port 0 = any free port), prints the endpoints and runs until Ctrl-C,
  *       which stops everything cleanly.</li>
+ *   <li>{@code audit study UID}, {@code audit worklist}, {@code export}, {@code replay}: read-only views of
+ *       the log, see {@link LogCli}.</li>
  *   <li>{@code help}: lists the subcommands.</li>
  * </ul>
  * Exit codes: 0 done, 1 failed, 2 the command line was wrong (the message names the word).
@@ -46,7 +51,36 @@ public final class RtrCli {
 
     /** The subcommands of the released command line. */
     static List<CliCommand> standardCommands() {
-        return List.of(new DemoCommand());
+        List<CliCommand> standard = new ArrayList<>();
+        standard.add(new DemoCommand());
+        LogCli.commands().forEach(name -> standard.add(new LogCommand(name)));
+        return List.copyOf(standard);
+    }
+
+    /**
+     * A read-only log command of {@link LogCli}: it takes positional words ({@code audit study UID})
+     * and switches ({@code --json}), which {@link CliArguments} refuses, so it gets its words unparsed.
+     */
+    record LogCommand(String name) implements CliCommand {
+        @Override
+        public String summary() {
+            return LogCli.summary(name);
+        }
+
+        @Override
+        public Map<String, String> flags() {
+            return Map.of();
+        }
+
+        @Override
+        public String usage() {
+            return LogCli.usage(name);
+        }
+
+        @Override
+        public int run(CliArguments arguments, PrintStream out) {
+            throw new UnsupportedOperationException("run through LogCli.run with the raw words");
+        }
     }
 
     /** Entry point: see the class documentation. */
@@ -70,6 +104,9 @@ public final class RtrCli {
         if (command == null) {
             err.println("rtr: unknown command '" + name + "'. " + usage());
             return EXIT_USAGE;
+        }
+        if (command instanceof LogCommand) {
+            return LogCli.run(name, Arrays.asList(args).subList(1, args.length), out, err);
         }
         try {
             CliArguments arguments = CliArguments.parse(name, Arrays.copyOfRange(args, 1, args.length),
