@@ -9,25 +9,29 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
- * A record the triage app gives up on: the input key and value bytes unchanged, so an operator
- * can replay them once the cause is fixed.
+ * A record the triage or prioritization app gives up on: the input key and value bytes unchanged,
+ * so an operator can replay them once the cause is fixed. Both apps write rtr.triage.dlq with the
+ * same headers, so one tool explains both.
+ *
+ * @param key the input record's key bytes
+ * @param value the input record's value bytes
  */
-record DeadLetter(byte[] key, byte[] value) {
+public record DeadLetter(byte[] key, byte[] value) {
 
     /** Reason header value: the bytes are not a readable event. */
-    static final String DESERIALIZATION = "DESERIALIZATION";
+    public static final String DESERIALIZATION = "DESERIALIZATION";
     /** Reason header value: the record has no value at all. */
-    static final String NULL_VALUE = "NULL_VALUE";
+    public static final String NULL_VALUE = "NULL_VALUE";
     /** Reason header value: the key is not the event's StudyInstanceUID, so partitioning would be wrong. */
-    static final String KEY_MISMATCH = "KEY_MISMATCH";
+    public static final String KEY_MISMATCH = "KEY_MISMATCH";
     /** Reason header value: a clinic order change event that cannot be turned into an order. */
-    static final String INVALID_ORDER = "INVALID_ORDER";
+    public static final String INVALID_ORDER = "INVALID_ORDER";
 
     /**
      * The input record's headers plus the {@link DeadLetterHeaders} explaining why, where it was
      * read from and when it failed (wall-clock time of the stream thread).
      */
-    static Headers headers(Headers input, ProcessorContext<?, ?> context, String stage, String reason,
+    public static Headers headers(Headers input, ProcessorContext<?, ?> context, String stage, String reason,
                            String message, Throwable cause) {
         Headers headers = new RecordHeaders(input.toArray());
         put(headers, DeadLetterHeaders.REASON, reason);

@@ -19,7 +19,7 @@ class TriageConfigTest {
 
     private static TriageConfig config(Map<String, Object> overrides) {
         Map<String, Object> props = new HashMap<>();
-        props.put(AvroSerdeConfig.SCHEMA_REGISTRY_CLIENT_CONFIG, new InMemorySchemaRegistryClient());
+        props.put(AvroSerdeConfig.SCHEMA_REGISTRY_CLIENT_CONFIG, new SwitchableRegistry());
         props.putAll(overrides);
         return new TriageConfig(props);
     }

@@ -32,7 +32,7 @@ final class TriageDriver implements AutoCloseable {
     static final Instant START = Instant.parse("2026-11-22T09:00:00Z");
 
     final TopologyTestDriver driver;
-    final InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
+    final SwitchableRegistry registry = new SwitchableRegistry();
     final TestInputTopic<String, InstanceReceived> instances;
     final TestInputTopic<byte[], byte[]> rawInstances;
     final TestInputTopic<String, String> orders;

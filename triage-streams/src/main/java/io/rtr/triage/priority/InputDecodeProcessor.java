@@ -3,6 +3,7 @@ package io.rtr.triage.priority;
 import io.rtr.schemas.Topics;
 import io.rtr.schemas.registry.SchemaRegistryException;
 import io.rtr.schemas.serde.AvroDeserializer;
+import io.rtr.triage.DeadLetter;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.rtr.schemas.DeadLetterHeaders;
 import io.rtr.schemas.PriorityClass;
 import io.rtr.schemas.Topics;
+import io.rtr.triage.DeadLetter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;

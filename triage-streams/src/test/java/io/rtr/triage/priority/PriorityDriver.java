@@ -10,6 +10,7 @@ import io.rtr.schemas.StudyScored;
 import io.rtr.schemas.Topics;
 import io.rtr.schemas.WorklistEntry;
 import io.rtr.schemas.serde.AvroSerdeConfig;
+import io.rtr.triage.SwitchableRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.rtr.schemas.Topics;
 import io.rtr.schemas.serde.AvroSerdeConfig;
+import io.rtr.triage.SwitchableRegistry;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;

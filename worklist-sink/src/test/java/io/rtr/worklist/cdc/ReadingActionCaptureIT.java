@@ -7,9 +7,9 @@ import io.debezium.connector.postgresql.PostgresConnectorTask;
 import io.rtr.schemas.ReadingAction;
 import io.rtr.schemas.ReadingActionType;
 import io.rtr.schemas.Topics;
+import io.rtr.schemas.registry.InMemorySchemaRegistryClient;
 import io.rtr.schemas.serde.AvroDeserializer;
 import io.rtr.schemas.serde.AvroSerdeConfig;
-import io.rtr.worklist.InMemoryRegistry;
 import io.rtr.worklist.db.WorklistSchema;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Files;
@@ -52,7 +52,7 @@ class ReadingActionCaptureIT {
 
     private EmbeddedPostgres postgres;
     private String url;
-    private final InMemoryRegistry registry = new InMemoryRegistry();
+    private final InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
     private final ReadingActionTransform<SourceRecord> transform = new ReadingActionTransform<>();
     private final PostgresConnectorTask task = new PostgresConnectorTask();
     private final List<SourceRecord> emitted = new ArrayList<>();

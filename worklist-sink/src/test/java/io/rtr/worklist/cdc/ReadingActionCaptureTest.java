@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.rtr.schemas.ReadingAction;
 import io.rtr.schemas.ReadingActionType;
 import io.rtr.schemas.Topics;
+import io.rtr.schemas.registry.InMemorySchemaRegistryClient;
 import io.rtr.schemas.serde.AvroDeserializer;
 import io.rtr.schemas.serde.AvroSerdeConfig;
-import io.rtr.worklist.InMemoryRegistry;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigValue;
@@ -73,7 +73,7 @@ class ReadingActionCaptureTest {
     void theTransformBuiltAsConnectBuildsItMapsAnInsert() throws ReflectiveOperationException {
         // Connect instantiates the class named by transforms.actions.type and configures it with the
         // keys under that prefix; the in-memory registry stands in for the URL.
-        InMemoryRegistry registry = new InMemoryRegistry();
+        InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
         Map<String, Object> props = new HashMap<>(transformProps());
         props.put(AvroSerdeConfig.SCHEMA_REGISTRY_CLIENT_CONFIG, registry);
         Transformation<SourceRecord> transform = (Transformation<SourceRecord>) Class

@@ -14,11 +14,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.rtr.schemas.ReadingAction;
 import io.rtr.schemas.ReadingActionType;
 import io.rtr.schemas.Topics;
+import io.rtr.schemas.registry.InMemorySchemaRegistryClient;
 import io.rtr.schemas.registry.SchemaRegistryClient;
 import io.rtr.schemas.registry.SchemaRegistryException;
 import io.rtr.schemas.serde.AvroDeserializer;
 import io.rtr.schemas.serde.AvroSerdeConfig;
-import io.rtr.worklist.InMemoryRegistry;
 import java.io.InputStream;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +52,7 @@ class ReadingActionTransformTest {
 
     private static final String TOPIC = Topics.WORKLIST_ACTIONS.name();
 
-    private final InMemoryRegistry registry = new InMemoryRegistry();
+    private final InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
     private final AvroDeserializer<ReadingAction> deserializer = new AvroDeserializer<>(ReadingAction.class, registry);
     private final ReadingActionTransform<SourceRecord> transform = new ReadingActionTransform<>();
 

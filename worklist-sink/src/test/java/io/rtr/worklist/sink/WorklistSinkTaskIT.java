@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.rtr.schemas.PriorityClass;
 import io.rtr.schemas.WorklistEntry;
+import io.rtr.schemas.registry.InMemorySchemaRegistryClient;
 import io.rtr.schemas.serde.AvroSerializer;
 import io.rtr.worklist.EmbeddedPostgresExtension;
-import io.rtr.worklist.InMemoryRegistry;
 import io.rtr.worklist.TestDatabase;
 import io.rtr.worklist.TestEntries;
 import java.sql.Connection;
@@ -39,7 +39,7 @@ class WorklistSinkTaskIT {
     private static final String TOPIC = "rtr.worklist";
 
     private final TestDatabase db;
-    private final InMemoryRegistry registry = new InMemoryRegistry();
+    private final InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
     private final AvroSerializer<WorklistEntry> serializer = new AvroSerializer<>(registry);
     private final RecordingSinkTaskContext context = new RecordingSinkTaskContext(true);
     private final WorklistSinkTask task = new WorklistSinkTask(registry);

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rtr.schemas.PriorityClass;
 import io.rtr.schemas.WorklistEntry;
+import io.rtr.schemas.registry.InMemorySchemaRegistryClient;
 import io.rtr.schemas.serde.AvroSerializer;
-import io.rtr.worklist.InMemoryRegistry;
 import io.rtr.worklist.TestEntries;
 import io.rtr.worklist.db.WorklistChange;
 import java.io.IOException;
@@ -26,7 +26,7 @@ class WorklistSinkTaskTest {
 
     private static final String TOPIC = "rtr.worklist";
 
-    private final InMemoryRegistry registry = new InMemoryRegistry();
+    private final InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
     private final AvroSerializer<WorklistEntry> serializer = new AvroSerializer<>(registry);
     private final WorklistSinkTask task = new WorklistSinkTask(registry);
     private final RecordingSinkTaskContext context = new RecordingSinkTaskContext(true);

@@ -1,4 +1,4 @@
-package io.rtr.triage.priority;
+package io.rtr.triage;
 
 import io.rtr.schemas.registry.InMemorySchemaRegistryClient;
 import io.rtr.schemas.registry.SchemaRegistryClient;
@@ -6,13 +6,13 @@ import io.rtr.schemas.registry.SchemaRegistryException;
 import org.apache.avro.Schema;
 
 /** The shared in-memory registry, plus a switch that makes id lookups fail as an unreachable registry does. */
-final class SwitchableRegistry implements SchemaRegistryClient {
+public final class SwitchableRegistry implements SchemaRegistryClient {
 
     private final InMemorySchemaRegistryClient delegate = new InMemorySchemaRegistryClient();
     private volatile boolean down;
 
     /** From now on lookups by id fail as an unreachable registry does (retriable). */
-    void goDown() {
+    public void goDown() {
         down = true;
     }
 
