@@ -87,7 +87,7 @@ public final class Platform implements AutoCloseable {
             return new Platform(config, kafka, registry, postgres);
         } catch (RuntimeException e) {
             log.error("Platform failed to start; stopping what was started", e);
-            closeAll(running, e);
+            Shutdown.closeAll(running, e);
             throw e;
         }
     }
@@ -139,22 +139,13 @@ public final class Platform implements AutoCloseable {
         running.push(schemaRegistry);
         running.push(postgres);
         RuntimeException failure = new IllegalStateException("Platform did not stop cleanly");
-        closeAll(running, failure);
+        Shutdown.closeAll(running, failure);
         if (failure.getSuppressed().length > 0) {
             throw failure;
         }
         log.info("Platform stopped");
     }
 
-    private static void closeAll(Deque<AutoCloseable> running, Exception failure) {
-        while (!running.isEmpty()) {
-            try {
-                running.pop().close();
-            } catch (Exception e) {
-                failure.addSuppressed(e);
-            }
-        }
-    }
 
     /** Fails before anything starts, with the port named, rather than halfway through with a bind error. */
     private static void requireFreePorts(PlatformConfig config) {

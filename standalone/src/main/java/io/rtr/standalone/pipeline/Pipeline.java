@@ -3,6 +3,7 @@ package io.rtr.standalone.pipeline;
 import io.rtr.schemas.Topics;
 import io.rtr.schemas.serde.AvroSerdeConfig;
 import io.rtr.standalone.Platform;
+import io.rtr.standalone.Shutdown;
 import io.rtr.standalone.connect.EmbeddedConnect;
 import io.rtr.inference.InferenceWorker;
 import io.rtr.inference.InferenceWorkerConfig;
@@ -115,7 +116,7 @@ public final class Pipeline implements AutoCloseable {
         } catch (IOException | SQLException | RuntimeException e) {
             RuntimeException failure = e instanceof RuntimeException r ? r
                     : new IllegalStateException("Cannot start the pipeline: " + e.getMessage(), e);
-            closeAll(running, failure);
+            Shutdown.closeAll(running, failure);
             throw failure;
         }
     }
@@ -161,22 +162,13 @@ public final class Pipeline implements AutoCloseable {
         }
         closed = true;
         RuntimeException failure = new IllegalStateException("The pipeline did not stop cleanly");
-        closeAll(running, failure);
+        Shutdown.closeAll(running, failure);
         if (failure.getSuppressed().length > 0) {
             throw failure;
         }
         log.info("Pipeline stopped");
     }
 
-    private static void closeAll(Deque<AutoCloseable> running, Exception failure) {
-        while (!running.isEmpty()) {
-            try {
-                running.pop().close();
-            } catch (Exception e) {
-                failure.addSuppressed(e);
-            }
-        }
-    }
 
     /** Worklist tables (Flyway), the demo's radiologists, and the RIS order table. */
     private static void prepareDatabase(Platform platform) throws SQLException {
