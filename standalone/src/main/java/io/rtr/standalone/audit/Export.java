@@ -86,6 +86,23 @@ final class Export {
         return new Result(stats, written[0], partitions);
     }
 
+    /** Appends one RFC 4180 line (quoted where a cell needs it, newline-terminated); shared with the replay's CSV. */
+    static void appendCsvLine(StringBuilder line, List<String> values) {
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                line.append(',');
+            }
+            String cell = values.get(i);
+            if (cell.indexOf(',') >= 0 || cell.indexOf('"') >= 0 || cell.indexOf('\n') >= 0
+                    || cell.indexOf('\r') >= 0) {
+                line.append('"').append(cell.replace("\"", "\"\"")).append('"');
+            } else {
+                line.append(cell);
+            }
+        }
+        line.append('\n');
+    }
+
     /** What an export did. */
     record Result(LogScanner.Stats stats, long rows, List<TopicPartition> partitions) {
     }
@@ -273,19 +290,7 @@ final class Export {
 
         private void writeLine(List<String> values) throws IOException {
             line.setLength(0);
-            for (int i = 0; i < values.size(); i++) {
-                if (i > 0) {
-                    line.append(',');
-                }
-                String cell = values.get(i);
-                if (cell.indexOf(',') >= 0 || cell.indexOf('"') >= 0 || cell.indexOf('\n') >= 0
-                        || cell.indexOf('\r') >= 0) {
-                    line.append('"').append(cell.replace("\"", "\"\"")).append('"');
-                } else {
-                    line.append(cell);
-                }
-            }
-            line.append('\n');
+            appendCsvLine(line, values);
             out.append(line);
         }
 

@@ -2,6 +2,7 @@ package io.rtr.standalone.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.rtr.inference.model.SavedModelScorer;
 import io.rtr.schemas.Topics;
 import io.rtr.schemas.WorklistEntry;
 import io.rtr.schemas.registry.SchemaRegistryException;
@@ -10,13 +11,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,13 +31,14 @@ import org.apache.kafka.common.errors.WakeupException;
  * The read-only views of the log in the {@code rtr} command line: {@code audit study},
  * {@code audit worklist}, {@code export} and {@code replay}. Each reads with a consumer that joins no
  * group and commits nothing ({@link LogScanner}), shows a progress bar on stderr, and stops cleanly
- * on Ctrl-C with what it read so far (exit code 130).
+ * on Ctrl-C with what it read so far (exit code 130). The only write is the replay's: its shadow
+ * scores go to a topic it creates for the run ({@link Replay}), never to a live topic.
  *
  * <pre>
  *   ./rtr audit study 1.2.826.0.1.3680043.8.498.1 [--json] [--bootstrap 127.0.0.1:9092] [--registry http://127.0.0.1:8081]
  *   ./rtr audit worklist --radiologist dr-a --at 2026-01-01T10:32:00Z [--json]
  *   ./rtr export --topic rtr.scores --from 2026-01-01T00:00:00Z --to 2026-01-02T00:00:00Z [--format jsonl|csv] [--out FILE]
- *   ./rtr replay --from T1 --to T2 --model DIR    (validates the model and the window; scoring not wired yet)
+ *   ./rtr replay --from T1 --to T2 --model SAVED_MODEL_DIR [--csv FILE]   (shadow topic rtr.shadow.scores.RUN_ID)
  * </pre>
  * Every command takes {@code --quiet} (no progress bar). Exit codes: 0 done, 1 nothing found or the
  * cluster failed, 2 the command line was wrong, 130 interrupted (partial result printed).
@@ -75,8 +77,8 @@ public final class LogCli {
         SUMMARIES.put("export", "write a topic's events in a time window as JSON lines or CSV (read-only)");
         USAGES.put("export", "export --topic T --from ISO_TIME --to ISO_TIME [--format jsonl|csv] [--out FILE]"
                 + endpoints);
-        SUMMARIES.put("replay", "check a SavedModel and a time window of studies for an A/B re-scoring"
-                + " (the shadow scoring itself is not wired in yet)");
+        SUMMARIES.put("replay", "re-score a time window of studies with another SavedModel into a shadow topic"
+                + " and print an A/B report against the live scores (live topics read-only)");
         USAGES.put("replay", "replay --from ISO_TIME --to ISO_TIME --model SAVED_MODEL_DIR [--csv FILE]" + endpoints);
     }
 
@@ -365,38 +367,59 @@ public final class LogCli {
         if (!args.positional().isEmpty()) {
             throw LogFailure.usage("unexpected argument '" + args.positional().get(0) + "' for replay");
         }
-        Path model = SavedModelDir.require(MODEL, args.required(MODEL, "./models/rtr-reference/2"));
+        Path modelDir = SavedModelDir.require(MODEL, args.required(MODEL, "./models/rtr-reference/2"));
         Instant from = Times.parse(FROM, args.required(FROM, "2026-01-01T00:00:00Z"));
         Instant to = Times.parse(TO, args.required(TO, "2026-01-02T00:00:00Z"));
         requireOrdered(from, to);
-        Set<String> studies = new HashSet<>();
-        LogScanner.Stats stats;
-        Map<TopicPartition, Long> first = Map.of();
-        try (LogScanner scanner = scanner(args)) {
-            List<TopicPartition> partitions = scanner.partitions(Topics.STUDIES.name());
-            long fromMillis = from.toEpochMilli();
-            long toMillis = to.toEpochMilli();
-            stats = scanner.scan("replay: studies", scanner.window(partitions, from, to), record -> {
-                if (record.timestamp() >= fromMillis && record.timestamp() < toMillis && record.key() != null) {
-                    studies.add(new String(record.key(), StandardCharsets.UTF_8));
-                }
-            });
-            if (studies.isEmpty() && !stats.interrupted()) {
-                first = scanner.firstTimestamps(partitions);
+        Path csv = args.value(CSV).map(value -> path(CSV, value)).orElse(null);
+        String bootstrap = args.value(BOOTSTRAP).orElse(DEFAULT_BOOTSTRAP);
+        // The model first: a wrong model is found in a second, before any scan of a long window.
+        try (SavedModelScorer scorer = SavedModelDir.open(MODEL, modelDir); LogScanner scanner = scanner(args)) {
+            Replay replay = new Replay(scanner, interruption, bootstrap, registry(args));
+            Replay.Window window = replay.studies(from, to);
+            if (window.stats().interrupted()) {
+                return finish(window.stats(), "nothing was re-scored");
             }
+            if (window.revisions().isEmpty()) {
+                throw LogFailure.failed("no studies on " + Topics.STUDIES.name() + " from " + from + " to " + to
+                        + firstRecordHint(scanner.firstTimestamps(window.partitions())) + ": widen --from/--to");
+            }
+            Replay.Live live = replay.liveScores(window, from);
+            if (live.stats().interrupted()) {
+                return finish(live.stats(), "nothing was re-scored");
+            }
+            WorklistAt.Snapshot queues = new WorklistAt(scanner, Topics.WORKLIST.name(), registry(args)).snapshot(to);
+            if (queues.stats().interrupted()) {
+                return finish(queues.stats(), "nothing was re-scored");
+            }
+            Replay.Result result = replay.shadow(window, live.scores(), scorer, Replay.newRunId(Instant.now()));
+            if (result.scored() == 0 && !result.interrupted()) {
+                String first = result.rows().stream().map(Replay.Row::unscorable).filter(reason -> reason != null)
+                        .findFirst().orElse("?");
+                throw LogFailure.failed("none of the " + result.rows().size() + " revision(s) on " + Topics.STUDIES.name()
+                        + " from " + from + " to " + to + " could be re-scored (first: " + first + "): run the replay"
+                        + " where the blob store the events point at is readable");
+            }
+            ReplayReport report = new ReplayReport(result, window, from, to, scorer.descriptor().modelName() + " "
+                    + scorer.descriptor().modelVersion() + " (sha256 " + scorer.digest() + ", threshold "
+                    + scorer.descriptor().threshold() + ")", queues);
+            report.print(out);
+            if (csv != null) {
+                try (Writer writer = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
+                    report.writeCsv(writer);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write " + csv, e);
+                }
+                err.printf(Locale.ROOT, "rtr replay: %d row(s) written to %s%n", result.rows().size(), csv);
+            }
+            out.flush();
+            if (result.interrupted()) {
+                err.printf(Locale.ROOT, "rtr: interrupted after %d of %d revision(s) re-scored: the report covers those"
+                        + " only%n", result.scored() + result.unscorable(), result.rows().size());
+                return EXIT_INTERRUPTED;
+            }
+            return EXIT_OK;
         }
-        if (stats.interrupted()) {
-            return finish(stats, "nothing was re-scored");
-        }
-        if (studies.isEmpty()) {
-            throw LogFailure.failed("no studies on " + Topics.STUDIES.name() + " from " + from + " to " + to
-                    + firstRecordHint(first) + ": widen --from/--to");
-        }
-        // The shadow run needs the inference worker's scoring pipeline (io.rtr.inference), which the
-        // standalone module does not depend on yet: say so plainly rather than pretend.
-        throw LogFailure.failed(studies.size() + " studies from " + from + " to " + to + " found, but this build"
-                + " cannot re-score them with " + model + " yet (the shadow scoring pipeline is not wired into rtr);"
-                + " use 'rtr export --topic " + Topics.STUDIES.name() + "' to extract the window meanwhile");
     }
 
     // --- shared -----------------------------------------------------------------------------------

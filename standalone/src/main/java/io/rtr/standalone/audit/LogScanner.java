@@ -276,7 +276,8 @@ final class LogScanner implements AutoCloseable {
         return new Stats(scanned, total, interrupted, System.nanoTime() - started);
     }
 
-    private ProgressBar progressBar(String task, long total) {
+    /** A progress bar on the scanner's progress stream, or null when it shows none; also used for the replay's scoring. */
+    ProgressBar progressBar(String task, long total) {
         if (progressOut == null) {
             return null;
         }

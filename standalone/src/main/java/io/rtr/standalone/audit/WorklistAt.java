@@ -1,5 +1,6 @@
 package io.rtr.standalone.audit;
 
+import io.rtr.schemas.PriorityClass;
 import io.rtr.schemas.WorklistEntry;
 import io.rtr.schemas.serde.AvroDeserializer;
 import io.rtr.schemas.serde.AvroSerdeConfig;
@@ -10,6 +11,8 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
@@ -26,11 +29,17 @@ import org.apache.kafka.common.TopicPartition;
 final class WorklistAt {
 
     /** Reading order: priority class (declared most urgent first), then priority score high first, then longest waiting. */
-    static final Comparator<WorklistEntry> READING_ORDER = Comparator
-            .comparingInt((WorklistEntry e) -> e.getPriorityClass().ordinal())
-            .thenComparing(WorklistEntry::getPriorityScore, Comparator.reverseOrder())
-            .thenComparing(WorklistEntry::getWaitingSince)
-            .thenComparing(WorklistEntry::getStudyInstanceUid);
+    static final Comparator<WorklistEntry> READING_ORDER = readingOrder(WorklistEntry::getPriorityClass,
+            WorklistEntry::getPriorityScore, WorklistEntry::getWaitingSince, WorklistEntry::getStudyInstanceUid);
+
+    /** {@link #READING_ORDER} over anything that has the four ranking fields, e.g. an entry re-ranked with another score. */
+    static <T> Comparator<T> readingOrder(Function<T, PriorityClass> priorityClass, Function<T, Double> priorityScore,
+                                          Function<T, Instant> waitingSince, Function<T, String> studyInstanceUid) {
+        return Comparator.comparingInt((T e) -> priorityClass.apply(e).ordinal())
+                .thenComparing(priorityScore, Comparator.reverseOrder())
+                .thenComparing(waitingSince)
+                .thenComparing(studyInstanceUid);
+    }
 
     /** The queue in reading order and what was scanned to rebuild it. */
     record Result(String radiologist, Instant at, List<WorklistEntry> queue, int studiesOnAnyWorklist,
@@ -48,6 +57,18 @@ final class WorklistAt {
     }
 
     Result rebuild(String radiologist, Instant at) {
+        Snapshot snapshot = snapshot(at);
+        List<WorklistEntry> queue = new ArrayList<>(snapshot.queues().getOrDefault(radiologist, List.of()));
+        return new Result(radiologist, at, List.copyOf(queue), snapshot.studiesOnAnyWorklist(), snapshot.stats());
+    }
+
+    /** Every radiologist's queue at one moment, each in reading order, and what was scanned to rebuild them. */
+    record Snapshot(Instant at, Map<String, List<WorklistEntry>> queues, int studiesOnAnyWorklist,
+                    LogScanner.Stats stats) {
+    }
+
+    /** Every radiologist's queue at {@code at}, keyed by radiologist id. */
+    Snapshot snapshot(Instant at) {
         List<TopicPartition> partitions = scanner.partitions(topic);
         long atMillis = at.toEpochMilli();
         // Only the latest record per study matters, so keep records and decode the survivors once at the end.
@@ -66,14 +87,14 @@ final class WorklistAt {
                 });
         AvroDeserializer<WorklistEntry> deserializer = new AvroDeserializer<>(WorklistEntry.class);
         deserializer.configure(serdeConfig, false);
-        List<WorklistEntry> queue = new ArrayList<>();
+        Map<String, List<WorklistEntry>> queues = new TreeMap<>();
         for (ConsumerRecord<byte[], byte[]> record : latest.values()) {
             WorklistEntry entry = deserializer.deserialize(record);
-            if (entry != null && radiologist.equals(entry.getRadiologistId())) {
-                queue.add(entry);
+            if (entry != null) {
+                queues.computeIfAbsent(entry.getRadiologistId(), r -> new ArrayList<>()).add(entry);
             }
         }
-        queue.sort(READING_ORDER);
-        return new Result(radiologist, at, List.copyOf(queue), latest.size(), stats);
+        queues.values().forEach(queue -> queue.sort(READING_ORDER));
+        return new Snapshot(at, queues, latest.size(), stats);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.rtr.inference.reference.ReferenceModel;
 import io.rtr.schemas.CompletenessReason;
 import io.rtr.schemas.InstanceReceived;
 import io.rtr.schemas.InstanceRejected;
@@ -321,8 +322,9 @@ class AuditCommandsIT {
     }
 
     @Test
-    void replayOfAWindowWithoutStudiesIsOneLineNamingItAndTheFix(@TempDir Path model) throws Exception {
-        Files.writeString(model.resolve("saved_model.pb"), "");
+    void replayOfAWindowWithoutStudiesIsOneLineNamingItAndTheFix(@TempDir Path modelDir) throws Exception {
+        // A real model: replay loads it before it scans, so that a wrong model fails before a long scan.
+        Path model = ReferenceModel.extractTo(modelDir);
         Run run = cli("replay", "--model", model.toString(), "--from", "2020-01-01T00:00:00Z",
                 "--to", "2020-01-02T00:00:00Z");
 

@@ -84,6 +84,32 @@ class LogCliTest {
     }
 
     @Test
+    void replayRefusesASavedModelWithoutDescriptorOrThatTensorFlowCannotLoad(@TempDir Path dir) throws IOException {
+        Path model = Files.createDirectories(dir.resolve("saved_model"));
+        Files.writeString(model.resolve("saved_model.pb"), "not a graph");
+        Run noDescriptor = run("replay", "--model", model.toString(), "--from", "2026-01-01T00:00:00Z",
+                "--to", "2026-01-02T00:00:00Z");
+        assertThat(noDescriptor.code).isEqualTo(2);
+        assertThat(noDescriptor.err).hasLineCount(1).contains("--model '" + model + "' has no model descriptor "
+                + dir.toAbsolutePath().resolve("rtr-model.properties")).contains("beside the SavedModel folder");
+
+        Files.writeString(dir.resolve("rtr-model.properties"), "model.name=m\nmodel.version=1\ninput.name=image\n"
+                + "input.shape=-1,64,64,1\noutput.name=score\n");
+        Run notLoadable = run("replay", "--model", model.toString(), "--from", "2026-01-01T00:00:00Z",
+                "--to", "2026-01-02T00:00:00Z");
+        assertThat(notLoadable.code).isEqualTo(2);
+        assertThat(notLoadable.err).hasLineCount(1).contains("--model '" + model + "' is not a loadable SavedModel")
+                .contains("export the model again");
+
+        Files.writeString(dir.resolve("rtr-model.properties"), "model.name=m\n");
+        Run badDescriptor = run("replay", "--model", model.toString(), "--from", "2026-01-01T00:00:00Z",
+                "--to", "2026-01-02T00:00:00Z");
+        assertThat(badDescriptor.code).isEqualTo(2);
+        assertThat(badDescriptor.err).hasLineCount(1).contains("is invalid: 'input.shape' is missing")
+                .contains("fix " + dir.toAbsolutePath().resolve("rtr-model.properties"));
+    }
+
+    @Test
     void usageErrorsAreOneLineWithTheUsage() {
         Run run = run("export", "--topic", "rtr.scores", "--from", "2026-01-02T00:00:00Z", "--to", "2026-01-01T00:00:00Z");
         assertThat(run.code).isEqualTo(2);
