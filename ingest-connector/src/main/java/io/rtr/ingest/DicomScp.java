@@ -154,8 +154,17 @@ public final class DicomScp implements Closeable {
         Path newIncomingFile() throws IOException;
 
         /**
+         * Like {@link #newIncomingFile()}, knowing the association's AE titles, so that a store can
+         * create the file under its final name and skip a rename (and its fsync) at commit.
+         */
+        default Path newIncomingFile(String callingAe, String calledAe) throws IOException {
+            return newIncomingFile();
+        }
+
+        /**
          * Validates and durably keeps a complete object; the C-STORE is answered with the result only
-         * after this returns. The SCP deletes {@code object.file()} afterwards if it still exists.
+         * after this returns. Unless the result is Success (the file may then be the durable entry
+         * itself), the SCP deletes {@code object.file()} afterwards if it still exists.
          */
         StoreResult store(ReceivedObject object);
 
@@ -641,7 +650,7 @@ public final class DicomScp implements Closeable {
                 }
                 try {
                     if (stream == null) {
-                        file = receiver.newIncomingFile();
+                        file = receiver.newIncomingFile(request.callingAe(), request.calledAe());
                         stream = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
                         stream.write(Pdu.part10Header(command.affectedSopClassUid(), command.affectedSopInstanceUid(),
                                 transferSyntax));
@@ -670,7 +679,7 @@ public final class DicomScp implements Closeable {
                 try {
                     if (stream == null) {
                         // A data set of zero bytes: still hand it over so that it is rejected with a reason.
-                        file = receiver.newIncomingFile();
+                        file = receiver.newIncomingFile(request.callingAe(), request.calledAe());
                         stream = Files.newOutputStream(file);
                         stream.write(Pdu.part10Header(command.affectedSopClassUid(), command.affectedSopInstanceUid(),
                                 transferSyntax));
@@ -682,14 +691,18 @@ public final class DicomScp implements Closeable {
                     closeAndDelete();
                     return StoreResult.processingFailure("cannot write the object on the receiver");
                 }
+                StoreResult result = null;
                 try {
-                    return receiver.store(receivedObject());
+                    result = receiver.store(receivedObject());
+                    return result;
                 } catch (RuntimeException e) {
                     LOG.error("association {}: storing SOP instance {} failed; answered processing failure",
                             number, command.affectedSopInstanceUid(), e);
                     return StoreResult.processingFailure("receiver failed: " + e.getClass().getSimpleName());
                 } finally {
-                    deleteIfPresent();
+                    if (result == null || !result.isSuccess()) {
+                        deleteIfPresent();
+                    }
                 }
             }
 

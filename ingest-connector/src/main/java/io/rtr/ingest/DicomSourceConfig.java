@@ -19,6 +19,7 @@ import org.apache.kafka.common.config.types.Password;
 public final class DicomSourceConfig extends AbstractConfig {
 
     private static final String GROUP_DICOM = "DICOM";
+    private static final String GROUP_STOW = "STOW-RS";
     private static final String GROUP_STORAGE = "Storage";
     private static final String GROUP_PRIVACY = "Privacy";
     private static final String GROUP_KAFKA = "Kafka";
@@ -52,7 +53,8 @@ public final class DicomSourceConfig extends AbstractConfig {
     public static final String DICOM_MAX_OBJECT_BYTES_CONFIG = "dicom.max.object.bytes";
     public static final long DICOM_MAX_OBJECT_BYTES_DEFAULT = 1L << 30;
     public static final String DICOM_MAX_OBJECT_BYTES_DOC = "Largest data set accepted; a larger one is answered"
-            + " with status A700 (out of resources) and an InstanceRejected event.";
+            + " with status A700 (out of resources) and an InstanceRejected event; applies to C-STORE and to each"
+            + " STOW-RS part.";
 
     public static final String DICOM_MAX_PDU_LENGTH_CONFIG = "dicom.max.pdu.length";
     public static final int DICOM_MAX_PDU_LENGTH_DEFAULT = 256 * 1024;
@@ -63,6 +65,29 @@ public final class DicomSourceConfig extends AbstractConfig {
     public static final long DICOM_IDLE_TIMEOUT_MS_DEFAULT = 60_000;
     public static final String DICOM_IDLE_TIMEOUT_MS_DOC = "An association silent for this long is aborted, so that"
             + " a stuck sender does not hold a slot forever.";
+
+    public static final String STOW_ENABLED_CONFIG = "stow.enabled";
+    public static final boolean STOW_ENABLED_DEFAULT = true;
+    public static final String STOW_ENABLED_DOC = "Whether the task serves DICOMweb STOW-RS (POST /dicomweb/studies and"
+            + " /dicomweb/studies/{study}) on stow.host:stow.port; false serves C-STORE only, e.g. where the"
+            + " standalone platform mounts STOW-RS on its own HTTP server.";
+
+    public static final String STOW_HOST_CONFIG = "stow.host";
+    public static final String STOW_HOST_DEFAULT = "127.0.0.1";
+    public static final String STOW_HOST_DOC = "Address the STOW-RS HTTP endpoint listens on; 0.0.0.0 for every"
+            + " interface.";
+
+    public static final String STOW_PORT_CONFIG = "stow.port";
+    public static final int STOW_PORT_DEFAULT = 8090;
+    public static final String STOW_PORT_DOC = "TCP port of the STOW-RS HTTP endpoint; 0 picks a free port. The"
+            + " default stays clear of the demo's HTTP (8080), the schema registry (8081) and the Connect REST API"
+            + " (8083). To turn the endpoint off, set " + STOW_ENABLED_CONFIG + "=false.";
+
+    public static final String STOW_MAX_CONCURRENT_REQUESTS_CONFIG = "stow.max.concurrent.requests";
+    public static final int STOW_MAX_CONCURRENT_REQUESTS_DEFAULT = 4;
+    public static final String STOW_MAX_CONCURRENT_REQUESTS_DOC = "STOW-RS requests handled at once; more are"
+            + " answered 503 with Retry-After. Objects larger than " + "dicom.max.object.bytes"
+            + " fail with reason A700, as over DIMSE.";
 
     public static final String SPOOL_DIR_CONFIG = "spool.dir";
     public static final String SPOOL_DIR_DOC = "Directory of the durable spool (objects received but not yet"
@@ -147,6 +172,18 @@ public final class DicomSourceConfig extends AbstractConfig {
         def.define(DICOM_IDLE_TIMEOUT_MS_CONFIG, ConfigDef.Type.LONG, DICOM_IDLE_TIMEOUT_MS_DEFAULT,
                 ConfigDef.Range.between(1000, Integer.MAX_VALUE), ConfigDef.Importance.LOW, DICOM_IDLE_TIMEOUT_MS_DOC,
                 GROUP_DICOM, ++order, ConfigDef.Width.SHORT, "Idle timeout (ms)");
+
+        order = 0;
+        def.define(STOW_ENABLED_CONFIG, ConfigDef.Type.BOOLEAN, STOW_ENABLED_DEFAULT, ConfigDef.Importance.MEDIUM,
+                STOW_ENABLED_DOC, GROUP_STOW, ++order, ConfigDef.Width.SHORT, "STOW-RS enabled");
+        def.define(STOW_HOST_CONFIG, ConfigDef.Type.STRING, STOW_HOST_DEFAULT, new ConfigDef.NonEmptyString(),
+                ConfigDef.Importance.MEDIUM, STOW_HOST_DOC, GROUP_STOW, ++order, ConfigDef.Width.MEDIUM,
+                "STOW-RS listen address");
+        def.define(STOW_PORT_CONFIG, ConfigDef.Type.INT, STOW_PORT_DEFAULT, ConfigDef.Range.between(0, 65535),
+                ConfigDef.Importance.MEDIUM, STOW_PORT_DOC, GROUP_STOW, ++order, ConfigDef.Width.SHORT, "STOW-RS port");
+        def.define(STOW_MAX_CONCURRENT_REQUESTS_CONFIG, ConfigDef.Type.INT, STOW_MAX_CONCURRENT_REQUESTS_DEFAULT,
+                ConfigDef.Range.between(1, 256), ConfigDef.Importance.LOW, STOW_MAX_CONCURRENT_REQUESTS_DOC,
+                GROUP_STOW, ++order, ConfigDef.Width.SHORT, "STOW-RS concurrent requests");
 
         order = 0;
         def.define(SPOOL_DIR_CONFIG, ConfigDef.Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
@@ -276,6 +313,22 @@ public final class DicomSourceConfig extends AbstractConfig {
                 getString(DICOM_AE_TITLE_CONFIG).strip(), allowed, getInt(DICOM_MAX_ASSOCIATIONS_CONFIG),
                 getLong(DICOM_MAX_OBJECT_BYTES_CONFIG), getInt(DICOM_MAX_PDU_LENGTH_CONFIG),
                 Duration.ofMillis(getLong(DICOM_IDLE_TIMEOUT_MS_CONFIG)));
+    }
+
+    public boolean stowEnabled() {
+        return getBoolean(STOW_ENABLED_CONFIG);
+    }
+
+    public String stowHost() {
+        return getString(STOW_HOST_CONFIG);
+    }
+
+    public int stowPort() {
+        return getInt(STOW_PORT_CONFIG);
+    }
+
+    public int stowMaxConcurrentRequests() {
+        return getInt(STOW_MAX_CONCURRENT_REQUESTS_CONFIG);
     }
 
     public Path spoolDir() {

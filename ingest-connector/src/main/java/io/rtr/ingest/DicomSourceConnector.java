@@ -76,6 +76,15 @@ public final class DicomSourceConnector extends SourceConnector {
             bindError((String) host.get().value(), (Integer) port.get().value())
                     .ifPresent(error -> port.get().addErrorMessage(error));
         }
+        Optional<ConfigValue> stowEnabled = find(config, DicomSourceConfig.STOW_ENABLED_CONFIG);
+        Optional<ConfigValue> stowHost = find(config, DicomSourceConfig.STOW_HOST_CONFIG);
+        Optional<ConfigValue> stowPort = find(config, DicomSourceConfig.STOW_PORT_CONFIG);
+        if (stowEnabled.isPresent() && Boolean.TRUE.equals(stowEnabled.get().value()) && stowHost.isPresent()
+                && stowPort.isPresent() && stowHost.get().errorMessages().isEmpty()
+                && stowPort.get().errorMessages().isEmpty()) {
+            bindError((String) stowHost.get().value(), (Integer) stowPort.get().value())
+                    .ifPresent(error -> stowPort.get().addErrorMessage(error));
+        }
         String converter = connectorConfigs.get(VALUE_CONVERTER);
         if (converter != null && !converter.equals(BYTE_ARRAY_CONVERTER)) {
             ConfigValue value = new ConfigValue(VALUE_CONVERTER, converter, new ArrayList<>(), new ArrayList<>(List.of(

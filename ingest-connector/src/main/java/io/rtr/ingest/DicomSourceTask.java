@@ -54,6 +54,8 @@ public final class DicomSourceTask extends SourceTask {
     private SpoolingReceiver receiver;
     private AvroSerializer<SpecificRecord> serializer;
     private DicomScp scp;
+    private StowRsService stowService;
+    private StowRsHttpServer stow;
     private Map<String, String> sourcePartition;
 
     private record InFlight(Spool.Entry entry, String sopInstanceUid, String sha256, long emittedNanos) {
@@ -100,7 +102,15 @@ public final class DicomSourceTask extends SourceTask {
         sourcePartition = Map.of("scp", settings.aeTitle());
         try {
             scp = DicomScp.start(settings, receiver);
+            stowService = new StowRsService(receiver, settings.maxObjectBytes(), config.stowMaxConcurrentRequests());
+            if (config.stowEnabled()) {
+                stow = StowRsHttpServer.start(config.stowHost(), config.stowPort(), stowService,
+                        config.stowMaxConcurrentRequests());
+            }
         } catch (IOException e) {
+            if (scp != null) {
+                scp.close();
+            }
             throw new ConnectException(e.getMessage(), e);
         }
         LOG.info("DICOM source task started: {} spool entries from before the restart will be emitted again",
@@ -110,6 +120,19 @@ public final class DicomSourceTask extends SourceTask {
     /** The port the SCP listens on (useful when configured as 0). */
     int port() {
         return scp.port();
+    }
+
+    /** The port STOW-RS listens on (useful when configured as 0); -1 when disabled. */
+    int stowPort() {
+        return stow == null ? -1 : stow.port();
+    }
+
+    /**
+     * STOW-RS into this task's spool, for a process that holds the task and serves HTTP itself (the
+     * standalone platform, with {@code stow.enabled=false}); null before {@link #start}.
+     */
+    public StowRsService stowService() {
+        return stowService;
     }
 
     @Override
@@ -125,25 +148,52 @@ public final class DicomSourceTask extends SourceTask {
             }
             backlog.addAll(fresh);
         }
-        while (!backlog.isEmpty() && records.size() < config.batchMaxRecords()) {
-            Spool.Entry entry = backlog.peekFirst();
-            SourceRecord record = toRecord(entry);
-            // Removed only once turned into a record (or dropped), so a retriable failure retries it.
-            backlog.removeFirst();
-            if (record != null) {
-                records.add(record);
+        List<Spool.Entry> taken = new ArrayList<>();
+        try {
+            while (!backlog.isEmpty() && records.size() < config.batchMaxRecords()) {
+                Spool.Entry entry = backlog.peekFirst();
+                SourceRecord record = toRecord(entry);
+                // Removed only once turned into a record (or dropped), so a retriable failure retries it.
+                backlog.removeFirst();
+                if (record != null) {
+                    records.add(record);
+                    taken.add(entry);
+                }
             }
+            // One fsync per blob folder for the whole batch, before any consumer can see an event.
+            blobs.flush();
+        } catch (IOException | RetriableException e) {
+            rollBack(records, taken);
+            throw e instanceof RetriableException r ? r
+                    : new RetriableException("cannot make the blob store durable: " + e.getMessage(), e);
         }
         LOG.debug("poll: {} records, {} in flight", records.size(), inFlight.size());
         return records.isEmpty() ? null : records;
     }
 
+    /** Undoes a poll that will not return its records: entries go back to the backlog, rejections to the queue. */
+    private void rollBack(List<SourceRecord> records, List<Spool.Entry> taken) {
+        for (SourceRecord record : records) {
+            InFlight f = inFlight.remove(record);
+            if (f == null) {
+                pendingRejections.add(record);
+            } else {
+                emittedDigest.remove(f.sopInstanceUid(), f.sha256());
+            }
+        }
+        for (int i = taken.size() - 1; i >= 0; i--) {
+            backlog.addFirst(taken.get(i));
+        }
+    }
+
     /** The event for one spool entry, or null when it needs none (a duplicate or an unreadable entry). */
     private SourceRecord toRecord(Spool.Entry entry) {
         try {
-            DicomMetadataExtractor.Identity id = extractor.identify(entry.file());
-            BlobStore.StoredBlob blob = blobs.put(id.studyInstanceUid(), id.seriesInstanceUid(), id.sopInstanceUid(),
-                    entry.file());
+            DicomMetadataExtractor.Parsed parsed = extractor.parse(entry.file());
+            DicomMetadataExtractor.Identity id = parsed.identity();
+            // A link, not a copy: the spool entry is durable and never written again.
+            BlobStore.StoredBlob blob = blobs.adopt(id.studyInstanceUid(), id.seriesInstanceUid(),
+                    id.sopInstanceUid(), entry.file());
             String previous = emittedDigest.get(id.sopInstanceUid());
             if (previous == null) {
                 previous = ledger.acknowledgedDigest(id.sopInstanceUid()).orElse(null);
@@ -153,8 +203,8 @@ public final class DicomSourceTask extends SourceTask {
                 spool.remove(entry);
                 return null;
             }
-            InstanceReceived event = extractor.extract(entry.file(), new DicomMetadataExtractor.Receipt(
-                    entry.callingAe(), entry.calledAe(), entry.receivedAt(), entry.source()), blob, previous != null);
+            InstanceReceived event = parsed.event(new DicomMetadataExtractor.Receipt(entry.callingAe(),
+                    entry.calledAe(), entry.receivedAt(), entry.source()), blob, previous != null);
             byte[] value = serialize(config.topic(), event);
             SourceRecord record = new SourceRecord(sourcePartition, Map.of("spoolEntry", entry.id()), config.topic(),
                     null, Schema.STRING_SCHEMA, id.studyInstanceUid(), Schema.BYTES_SCHEMA, value,
@@ -241,6 +291,9 @@ public final class DicomSourceTask extends SourceTask {
 
     @Override
     public void stop() {
+        if (stow != null) {
+            stow.close();
+        }
         if (scp != null) {
             scp.close();
         }

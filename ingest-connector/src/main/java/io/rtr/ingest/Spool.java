@@ -2,6 +2,8 @@ package io.rtr.ingest;
 
 import io.rtr.schemas.IngestSource;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -12,13 +14,21 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,16 +37,37 @@ import org.slf4j.LoggerFactory;
  * entry is one Part 10 file, made durable (fsync of the file, atomic rename, fsync of the
  * directory) before {@link #commit} returns, listed again after a restart until {@link #remove}.
  *
- * <p>Layout: {@code tmp/} for files being received (emptied on open, since nothing there was ever
- * acknowledged to a sender) and {@code ready/} with one file per entry. The receipt (calling and
- * called AE, source, arrival time) is encoded in the file name, so that an entry is one file and
- * one rename: two fsyncs per object instead of three with a separate receipt file, which matters
- * because the sender waits for them before it sends the next object.
+ * <p>Layout: {@code ready/} with one file per entry, the receipt (calling and called AE, source,
+ * arrival time) encoded in the file name so that an entry is one file. Two ways in:
+ * <ul>
+ *   <li>{@link #newEntryFile} (what the receivers use): the file is created in {@code ready/} under
+ *   its final name ({@code .rtr}) and its folder fsync starts at once, while the data streams in;
+ *   the commit writes a completion record (size and CRC-32C of everything after the preamble) into
+ *   the 128-byte Part 10 preamble and fsyncs the file. No rename, so the sender waits for about one
+ *   journal commit per object instead of two in a row. A {@code .rtr} file without a matching
+ *   record is an object cut off by a crash, never acknowledged: skipped, and deleted on open. The
+ *   record depends only on the content, so identical objects keep identical digests.</li>
+ *   <li>{@link #newIncomingFile()}: a file in {@code tmp/} (emptied on open), made an entry
+ *   ({@code .dcm}) by fsync, atomic rename and folder fsync.</li>
+ * </ul>
  */
 public final class Spool {
 
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
     private static final String DCM = ".dcm";
+    /** An entry written in place: complete only if its preamble holds a matching {@link #RECORD_MAGIC} record. */
+    private static final String IN_PLACE = ".rtr";
+    private static final byte[] RECORD_MAGIC = "RTRSPOOL".getBytes(StandardCharsets.US_ASCII);
+    private static final int RECORD_VERSION = 1;
+    /** The Part 10 preamble: free for application use (PS3.10 7.1), so the completion record lives there. */
+    private static final int PREAMBLE = 128;
+    /** Runs the folder fsync of an in-place commit beside the file fsync, so the journal commits both at once. */
+    private static final ExecutorService FOLDER_SYNCERS = new ThreadPoolExecutor(0, 16, 10, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "spool-folder-fsync");
+                t.setDaemon(true);
+                return t;
+            }, new ThreadPoolExecutor.CallerRunsPolicy());
     private static final String NONE = "-";
     private static final HexFormat HEX = HexFormat.of();
 
@@ -48,7 +79,7 @@ public final class Spool {
      * @param sizeBytes its size
      * @param callingAe the sender's AE title (null for STOW-RS)
      * @param calledAe the AE title the sender addressed (null for STOW-RS)
-     * @param receivedAt when the object became durable
+     * @param receivedAt when its receipt began ({@code .rtr} entries) or it became durable ({@code .dcm})
      * @param source the protocol it arrived by
      */
     public record Entry(String id, Path file, long sizeBytes, String callingAe, String calledAe,
@@ -58,6 +89,11 @@ public final class Spool {
     private final Path tmp;
     private final Path ready;
     private final AtomicLong sequence = new AtomicLong();
+    /** Creations and renames in ready/ so far; a folder fsync started after change n covers n. */
+    private final AtomicLong readyChanges = new AtomicLong();
+    private final Object readySyncLock = new Object();
+    /** Highest change number a completed fsync of ready/ covers; guarded by readySyncLock. */
+    private long readyChangesSynced;
 
     /** Opens (creating if needed) the spool in {@code dir} and clears its unfinished incoming files. */
     public Spool(Path dir) throws IOException {
@@ -70,7 +106,17 @@ public final class Spool {
                 Files.deleteIfExists(p);
             }
         }
+        try (DirectoryStream<Path> inPlace = Files.newDirectoryStream(ready, "*" + IN_PLACE)) {
+            for (Path p : inPlace) {
+                if (!hasCompletionRecord(p)) {
+                    // Cut off by the restart before its commit: never acknowledged to the sender.
+                    LOG.info("spool: discarding {}, whose transfer did not complete before the restart", p);
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
         fsyncDirectory(dir);
+        fsyncDirectory(ready);
     }
 
     /** Bytes still usable on the spool's file system. */
@@ -84,22 +130,166 @@ public final class Spool {
     }
 
     /**
-     * Makes {@code incoming} (a complete Part 10 file from {@link #newIncomingFile()}) durable and
+     * A new empty file for one incoming Part 10 object, created directly in ready/ under its final
+     * name (receipt included), so that {@link #commit} needs no rename: one fsync of the file, with
+     * the folder fsync for its creation running beside it, instead of two fsyncs in a row. Until the
+     * commit writes the completion record into its preamble the file is not an entry (skipped by
+     * {@link #pending()}, deleted on the next open).
+     */
+    public Path newEntryFile(String callingAe, String calledAe, IngestSource source) throws IOException {
+        Objects.requireNonNull(source, "source");
+        Path file = ready.resolve(newId(System.currentTimeMillis()) + "_" + encode(callingAe) + "_"
+                + encode(calledAe) + "_" + source.name() + IN_PLACE);
+        Files.createFile(file);
+        long change = readyChanges.incrementAndGet();
+        // Start making the name durable now, while the data streams in: by the commit it is usually done.
+        FOLDER_SYNCERS.execute(() -> {
+            try {
+                syncReady(change);
+            } catch (IOException e) {
+                // Not fatal here: the commit fsyncs the folder again and reports a failure to the sender.
+                LOG.debug("spool: early fsync of {} failed: {}", ready, e.toString());
+            }
+        });
+        return file;
+    }
+
+    /**
+     * Makes {@code incoming} (a complete Part 10 file from {@link #newIncomingFile()} or
+     * {@link #newEntryFile}) durable and
      * returns its entry; the caller may answer the sender with success once this returns.
      */
     public Entry commit(Path incoming, String callingAe, String calledAe, IngestSource source) throws IOException {
         Objects.requireNonNull(source, "source");
+        if (incoming.getFileName().toString().endsWith(IN_PLACE) && ready.equals(incoming.getParent())) {
+            return commitInPlace(incoming);
+        }
         // Millisecond precision: what the event's timestamp-millis can carry.
         Instant receivedAt = Instant.ofEpochMilli(System.currentTimeMillis());
-        // Time first so that ids sort by arrival across restarts; the counter orders within a millisecond.
-        String id = String.format("%013d-%09d-%s", receivedAt.toEpochMilli(), sequence.incrementAndGet() % 1_000_000_000,
-                UUID.randomUUID().toString().substring(0, 8));
+        String id = newId(receivedAt.toEpochMilli());
         fsyncFile(incoming);
         long size = Files.size(incoming);
         Path file = ready.resolve(id + "_" + encode(callingAe) + "_" + encode(calledAe) + "_" + source.name() + DCM);
         move(incoming, file);
-        fsyncDirectory(ready);
+        syncReady(readyChanges.incrementAndGet());
         return new Entry(id, file, size, callingAe, calledAe, receivedAt, source);
+    }
+
+    private String newId(long millis) {
+        // Time first so that ids sort by arrival across restarts; the counter orders within a millisecond.
+        return String.format("%013d-%09d-%s", millis, sequence.incrementAndGet() % 1_000_000_000,
+                UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /** Writes the completion record and makes file and folder entry durable, the two fsyncs side by side. */
+    private Entry commitInPlace(Path file) throws IOException {
+        long created = readyChanges.get(); // covers this file's creation, which happened before
+        Future<?> folder = FOLDER_SYNCERS.submit(() -> {
+            syncReady(created);
+            return null;
+        });
+        long size;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            size = channel.size();
+            if (size < PREAMBLE + 4) {
+                throw new IOException("not a Part 10 file: " + size + " bytes, shorter than preamble and prefix");
+            }
+            ByteBuffer record = record(size, crc(channel, size));
+            while (record.hasRemaining()) {
+                channel.write(record, record.position());
+            }
+            channel.force(true);
+        } finally {
+            awaitQuietlyOnFailure(folder);
+        }
+        try {
+            folder.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while making the spool folder durable");
+        }
+        Entry entry = parse(file);
+        if (entry == null) {
+            throw new IOException("spool entry " + file + " has a name this spool cannot read back");
+        }
+        return entry;
+    }
+
+    /** Lets a folder fsync finish before an exception leaves, so no task outlives the commit that started it. */
+    private static void awaitQuietlyOnFailure(Future<?> folder) {
+        if (!folder.isDone()) {
+            try {
+                folder.get();
+            } catch (ExecutionException e) {
+                // Reported by the caller's own get() on the success path; on failure the first error wins.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static ByteBuffer record(long size, int crc) {
+        ByteBuffer record = ByteBuffer.allocate(PREAMBLE);
+        record.put(RECORD_MAGIC).put((byte) RECORD_VERSION).putLong(size).putInt(crc);
+        record.clear(); // the whole preamble: the record, then zeros
+        return record;
+    }
+
+    /** CRC-32C of everything after the preamble: what proves after a crash that all of it reached the disk. */
+    private static int crc(FileChannel channel, long size) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+        long position = PREAMBLE;
+        while (position < size) {
+            buffer.clear();
+            int n = channel.read(buffer, position);
+            if (n < 0) {
+                throw new IOException("file ended at " + position + " of " + size + " bytes while checking it");
+            }
+            buffer.flip();
+            crc.update(buffer);
+            position += n;
+        }
+        return (int) crc.getValue();
+    }
+
+    /** Whether an in-place file holds a completion record that matches its size and content. */
+    static boolean hasCompletionRecord(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size < PREAMBLE + 4) {
+                return false;
+            }
+            ByteBuffer head = ByteBuffer.allocate(RECORD_MAGIC.length + 1 + 8 + 4);
+            while (head.hasRemaining() && channel.read(head, head.position()) > 0) {
+                // reads the record
+            }
+            head.flip();
+            byte[] magic = new byte[RECORD_MAGIC.length];
+            head.get(magic);
+            if (!Arrays.equals(magic, RECORD_MAGIC) || head.get() != RECORD_VERSION || head.getLong() != size) {
+                return false;
+            }
+            return head.getInt() == crc(channel, size);
+        }
+    }
+
+    /**
+     * Group commit of the ready/ folder: parallel associations each need their creation or rename
+     * durable before answering, and one fsync started after several changes covers them all, so a
+     * thread that finds its change already covered by another's fsync returns without one of its own.
+     */
+    private void syncReady(long myChange) throws IOException {
+        synchronized (readySyncLock) {
+            if (readyChangesSynced >= myChange) {
+                return;
+            }
+            long covered = readyChanges.get(); // every change numbered up to here has completed
+            fsyncDirectory(ready);
+            readyChangesSynced = covered;
+        }
     }
 
     /** Every entry not yet removed, oldest first; after a restart, what must be (re-)emitted. */
@@ -108,6 +298,15 @@ public final class Spool {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(ready, "*" + DCM)) {
             for (Path file : files) {
                 Entry entry = parse(file);
+                if (entry != null) {
+                    entries.add(entry);
+                }
+            }
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(ready, "*" + IN_PLACE)) {
+            for (Path file : files) {
+                // Skipped, not deleted: on a running spool this may be an object still arriving.
+                Entry entry = hasCompletionRecord(file) ? parse(file) : null;
                 if (entry != null) {
                     entries.add(entry);
                 }
@@ -126,7 +325,7 @@ public final class Spool {
 
     private static Entry parse(Path file) throws IOException {
         String name = file.getFileName().toString();
-        String[] parts = name.substring(0, name.length() - DCM.length()).split("_", 4);
+        String[] parts = name.substring(0, name.lastIndexOf('.')).split("_", 4);
         try {
             if (parts.length != 4) {
                 throw new IllegalArgumentException("expected id_callingAe_calledAe_source");

@@ -81,45 +81,96 @@ public final class SpoolingReceiver implements DicomScp.Receiver {
     }
 
     @Override
+    public Path newIncomingFile(String callingAe, String calledAe) throws IOException {
+        // Created in place: the commit then needs one fsync pair side by side instead of a rename.
+        return spool.newEntryFile(callingAe, calledAe, IngestSource.DIMSE);
+    }
+
+    /** A new file for an object arriving by {@code source} without AE titles (STOW-RS). */
+    Path newIncomingFile(IngestSource source) throws IOException {
+        return spool.newEntryFile(null, null, source);
+    }
+
+    @Override
     public DicomScp.StoreResult store(DicomScp.ReceivedObject object) {
+        return accept(object.file(), object.callingAe(), object.calledAe(), object.sopInstanceUid(), null,
+                IngestSource.DIMSE).result();
+    }
+
+    /**
+     * What happened to one object handed to {@link #accept}.
+     *
+     * @param result the answer for the sender
+     * @param sopClassUid the data set's SOP Class UID, when it could be read
+     * @param sopInstanceUid the data set's SOP Instance UID, when it could be read
+     */
+    record Outcome(DicomScp.StoreResult result, String sopClassUid, String sopInstanceUid) {
+    }
+
+    /**
+     * Checks a complete Part 10 file and commits it to the spool: the one receive path shared by
+     * C-STORE and STOW-RS, so both get the same checks, rejection events and durability.
+     *
+     * @param expectedSopInstanceUid the UID the protocol announced (C-STORE's Affected SOP Instance UID), or null
+     * @param expectedStudyUid the study the request was addressed to (STOW-RS {@code /studies/{uid}}), or null
+     */
+    Outcome accept(Path file, String callingAe, String calledAe, String expectedSopInstanceUid,
+                   String expectedStudyUid, IngestSource source) {
+        String sender = callingAe != null ? "C-STORE from '" + callingAe + "'" : source.name();
         DicomMetadataExtractor.Identity id;
         try {
-            id = extractor.check(object.file());
+            id = extractor.check(file);
         } catch (DicomMetadataExtractor.InvalidDicomException e) {
-            String sop = e.sopInstanceUid() != null ? e.sopInstanceUid() : object.sopInstanceUid();
-            LOG.warn("C-STORE from '{}' of SOP instance {} refused: {}", object.callingAe(), sop, e.getMessage());
+            String sop = e.sopInstanceUid() != null ? e.sopInstanceUid() : expectedSopInstanceUid;
+            LOG.warn("{} of SOP instance {} refused: {}", sender, sop, e.getMessage());
             reject(e.studyInstanceUid(), sop, e.reason(), e.getMessage());
-            return e.reason() == RejectReason.MISSING_ATTRIBUTE
+            DicomScp.StoreResult result = e.reason() == RejectReason.MISSING_ATTRIBUTE
                     ? DicomScp.StoreResult.dataSetDoesNotMatchSopClass(e.getMessage())
                     : DicomScp.StoreResult.cannotUnderstand(e.getMessage());
+            return new Outcome(result, null, sop);
         }
-        if (object.sopInstanceUid() != null && !object.sopInstanceUid().equals(id.sopInstanceUid())) {
-            String message = "Affected SOP Instance UID " + object.sopInstanceUid()
+        if (expectedSopInstanceUid != null && !expectedSopInstanceUid.equals(id.sopInstanceUid())) {
+            String message = "Affected SOP Instance UID " + expectedSopInstanceUid
                     + " differs from the data set's " + id.sopInstanceUid();
-            LOG.warn("C-STORE from '{}' refused: {}", object.callingAe(), message);
+            LOG.warn("{} refused: {}", sender, message);
             reject(id.studyInstanceUid(), id.sopInstanceUid(), RejectReason.ATTRIBUTE_MISMATCH, message);
-            return DicomScp.StoreResult.dataSetDoesNotMatchSopClass("SOP Instance UID differs from the command's");
+            return new Outcome(DicomScp.StoreResult.dataSetDoesNotMatchSopClass(
+                    "SOP Instance UID differs from the command's"), id.sopClassUid(), id.sopInstanceUid());
+        }
+        if (expectedStudyUid != null && !expectedStudyUid.equals(id.studyInstanceUid())) {
+            String message = "Study Instance UID " + id.studyInstanceUid() + " differs from the requested study "
+                    + expectedStudyUid;
+            LOG.warn("{} of SOP instance {} refused: {}", sender, id.sopInstanceUid(), message);
+            reject(id.studyInstanceUid(), id.sopInstanceUid(), RejectReason.ATTRIBUTE_MISMATCH, message);
+            return new Outcome(DicomScp.StoreResult.dataSetDoesNotMatchSopClass(message), id.sopClassUid(),
+                    id.sopInstanceUid());
         }
         Spool.Entry entry;
         try {
-            entry = spool.commit(object.file(), object.callingAe(), object.calledAe(), IngestSource.DIMSE);
+            entry = spool.commit(file, callingAe, calledAe, source);
         } catch (IOException e) {
             // Not durable, so not acknowledged: the sender keeps the object and may retry.
-            LOG.error("cannot spool SOP instance {} from '{}': {}; answered out of resources, check the spool disk",
-                    id.sopInstanceUid(), object.callingAe(), e.toString());
-            return DicomScp.StoreResult.outOfResources("cannot store the object durably now; retry later");
+            LOG.error("cannot spool SOP instance {} ({}): {}; answered out of resources, check the spool disk",
+                    id.sopInstanceUid(), sender, e.toString());
+            return new Outcome(DicomScp.StoreResult.outOfResources("cannot store the object durably now; retry later"),
+                    id.sopClassUid(), id.sopInstanceUid());
         }
         committed.add(entry);
         synchronized (signal) {
             signal.notifyAll();
         }
         LOG.trace("spooled SOP instance {} of study {}", id.sopInstanceUid(), id.studyInstanceUid());
-        return DicomScp.StoreResult.success();
+        return new Outcome(DicomScp.StoreResult.success(), id.sopClassUid(), id.sopInstanceUid());
     }
 
     @Override
     public void discarded(DicomScp.ReceivedObject object, RejectReason reason, String message) {
         reject(null, object.sopInstanceUid(), reason, message);
+    }
+
+    /** Records the rejection of an object that never became a complete file (STOW-RS: too large, cut off). */
+    void discarded(String sopInstanceUid, RejectReason reason, String message) {
+        reject(null, sopInstanceUid, reason, message);
     }
 
     /** Takes every queued rejection, oldest first. */

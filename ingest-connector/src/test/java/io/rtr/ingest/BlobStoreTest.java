@@ -68,4 +68,53 @@ class BlobStoreTest {
         assertThatThrownBy(() -> store.put("..", "1.2", "1.3", source)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> store.put("1.2", "1/2", "1.3", source)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void adoptLinksTheSpooledFileInsteadOfCopyingIt() throws Exception {
+        BlobStore store = new BlobStore(dir.resolve("blobs"));
+        Path spooled = Files.writeString(dir.resolve("spooled.dcm"), "pixels");
+
+        BlobStore.StoredBlob blob = store.adopt("1.2", "1.3", "1.4", spooled);
+        store.flush();
+        assertThat(Files.isSameFile(spooled, Paths.get(blob.uri()))).isTrue();
+        Files.delete(spooled); // the spool entry goes once Kafka has the event; the blob stays
+
+        assertThat(Files.readString(Paths.get(blob.uri()))).isEqualTo("pixels");
+        assertThat(blob.sha256()).isEqualTo(TestDicom.sha256("pixels".getBytes(StandardCharsets.US_ASCII)));
+        assertThat(store.digest("1.2", "1.3", "1.4")).contains(blob.sha256());
+    }
+
+    @Test
+    void adoptSharesTheFileAndTreatsIdenticalBytesAsUnchanged() throws Exception {
+        BlobStore store = new BlobStore(dir.resolve("blobs"));
+        Path spooled = Files.writeString(dir.resolve("spooled.dcm"), "pixels");
+        BlobStore.StoredBlob first = store.adopt("1.2", "1.3", "1.4", spooled);
+
+        BlobStore.StoredBlob again = store.adopt("1.2", "1.3", "1.4", Files.writeString(dir.resolve("b"), "pixels"));
+        BlobStore.StoredBlob changed = store.adopt("1.2", "1.3", "1.4", Files.writeString(dir.resolve("c"), "other"));
+        store.flush();
+
+        assertThat(Files.isSameFile(spooled, dir.resolve("blobs/1.2/1.3/1.4.dcm"))).isFalse();
+        assertThat(Files.isSameFile(dir.resolve("c"), Paths.get(changed.uri()))).isTrue();
+        assertThat(again.unchanged()).isTrue();
+        assertThat(changed.previousSha256()).isEqualTo(first.sha256());
+        try (var files = Files.list(Paths.get(changed.uri()).getParent())) {
+            assertThat(files).hasSize(2); // object + digest, no temp links left
+        }
+    }
+
+    @Test
+    void flushSyncsEveryFolderTouchedAndIsANoOpWhenNothingIsPending() throws Exception {
+        BlobStore store = new BlobStore(dir.resolve("blobs"));
+        for (int i = 1; i <= 12; i++) {
+            store.adopt("1.2." + i, "1.3." + i, "1.4." + i, Files.writeString(dir.resolve("in" + i), "object " + i));
+        }
+
+        store.flush();
+        store.flush();
+
+        for (int i = 1; i <= 12; i++) {
+            assertThat(Files.readString(store.path("1.2." + i, "1.3." + i, "1.4." + i))).isEqualTo("object " + i);
+        }
+    }
 }

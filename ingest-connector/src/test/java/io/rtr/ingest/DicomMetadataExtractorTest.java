@@ -136,4 +136,20 @@ class DicomMetadataExtractorTest {
                         e -> assertThat(e.reason()).isIn(List.of(RejectReason.MALFORMED_DICOM,
                                 RejectReason.MISSING_ATTRIBUTE)));
     }
+
+    @Test
+    void parsingOnceGivesTheSameIdentityAndEventAsReadingTwice() throws Exception {
+        String sop = TestDicom.newUid();
+        Path file = TestDicom.writeMammogram(dir, TestDicom.newUid(), TestDicom.newUid(), sop, "R", "MLO", 16);
+        BlobStore.StoredBlob blob = new BlobStore.StoredBlob(URI.create("file:///blobs/y.dcm"), 99, "cd".repeat(32),
+                null, false);
+        DicomMetadataExtractor.Receipt receipt = new DicomMetadataExtractor.Receipt(null, null,
+                Instant.parse("2026-03-01T10:15:30Z"), IngestSource.STOW_RS);
+
+        DicomMetadataExtractor.Parsed parsed = extractor.parse(file);
+
+        assertThat(parsed.identity()).isEqualTo(extractor.identify(file));
+        assertThat(parsed.identity().sopInstanceUid()).isEqualTo(sop);
+        assertThat(parsed.event(receipt, blob, true)).isEqualTo(extractor.extract(file, receipt, blob, true));
+    }
 }

@@ -116,6 +116,32 @@ class DicomSourceConfigTest {
     }
 
     @Test
+    void validateReportsATakenStowPortOnlyWhileStowIsEnabled() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            Map<String, String> props = minimal(dir);
+            props.put(DicomSourceConfig.DICOM_PORT_CONFIG, "0");
+            props.put(DicomSourceConfig.STOW_PORT_CONFIG, Integer.toString(taken.getLocalPort()));
+
+            Config enabled = new DicomSourceConnector().validate(props);
+            props.put(DicomSourceConfig.STOW_ENABLED_CONFIG, "false");
+            Config disabled = new DicomSourceConnector().validate(props);
+
+            assertThat(value(enabled, DicomSourceConfig.STOW_PORT_CONFIG).errorMessages()).singleElement()
+                    .asString().contains("cannot listen on 127.0.0.1:" + taken.getLocalPort());
+            assertThat(value(disabled, DicomSourceConfig.STOW_PORT_CONFIG).errorMessages()).isEmpty();
+        }
+    }
+
+    @Test
+    void stowDefaultsStayClearOfTheDemoAndConnectPorts() {
+        DicomSourceConfig config = new DicomSourceConfig(minimal(dir));
+
+        assertThat(config.stowEnabled()).isTrue();
+        assertThat(config.stowHost()).isEqualTo("127.0.0.1");
+        assertThat(config.stowPort()).isEqualTo(8090).isNotIn(8080, 8081, 8083);
+    }
+
+    @Test
     void validateAcceptsAFreePortAndFlagsAWrongValueConverter() {
         Map<String, String> props = minimal(dir);
         props.put(DicomSourceConfig.DICOM_PORT_CONFIG, "0");

@@ -45,6 +45,7 @@ class DicomSourceTaskTest {
         Map<String, String> props = DicomSourceConfigTest.minimal(dir);
         props.put(DicomSourceConfig.SPOOL_MIN_FREE_BYTES_CONFIG, "0");
         props.put(DicomSourceConfig.DICOM_PORT_CONFIG, "0");
+        props.put(DicomSourceConfig.STOW_PORT_CONFIG, "0");
         props.put(DicomSourceConfig.POLL_WAIT_MS_CONFIG, "50");
         props.put(DicomSourceConfig.DICOM_CLINIC_BY_CALLING_AE_CONFIG, "SCU=north");
         props.putAll(overrides);
