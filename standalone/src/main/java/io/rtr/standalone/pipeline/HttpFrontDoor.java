@@ -25,9 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The standalone platform's one HTTP port: the worklist page and API, {@code /health} (every
- * stage's state, 503 when one is down) and {@code /metrics} (Prometheus text: JVM and Kafka
- * Streams metrics). Errors are JSON like the API's.
+ * The standalone platform's one HTTP port: the worklist page and API, DICOMweb STOW-RS
+ * ({@code /dicomweb/studies}), {@code /health} (every stage's state, 503 when one is down) and
+ * {@code /metrics} (Prometheus text: JVM and Kafka Streams metrics). Errors are JSON like the API's.
  */
 final class HttpFrontDoor implements AutoCloseable {
 
@@ -47,7 +47,8 @@ final class HttpFrontDoor implements AutoCloseable {
     }
 
     static HttpFrontDoor start(Platform platform, PipelineConfig config, EmbeddedConnect connect,
-                               Map<String, KafkaStreams> streams, Map<String, BooleanSupplier> workers) {
+                               Map<String, KafkaStreams> streams, Map<String, BooleanSupplier> workers,
+                               StowProxy stow) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -71,6 +72,8 @@ final class HttpFrontDoor implements AutoCloseable {
                 platform.postgres().password(), config.host(), config.httpPort());
         worklist.attachTo(app);
         app.get("/health", ctx -> health(ctx, platform, connect, streams, workers));
+        app.post("/dicomweb/studies", stow::forward);
+        app.post("/dicomweb/studies/{study}", stow::forward);
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                 .result(registry.scrape()));
         app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage()));
@@ -91,7 +94,7 @@ final class HttpFrontDoor implements AutoCloseable {
             throw new IllegalStateException("Cannot serve HTTP on " + config.host() + ":" + config.httpPort()
                     + " (" + e.getMessage() + "); stop what uses the port or choose another with --http-port", e);
         }
-        log.info("HTTP front door at http://{}:{}/ (worklist page and API, /health, /metrics)",
+        log.info("HTTP front door at http://{}:{}/ (worklist page and API, STOW-RS, /health, /metrics)",
                 config.host(), app.port());
         return new HttpFrontDoor(app, worklist, meters, registry);
     }

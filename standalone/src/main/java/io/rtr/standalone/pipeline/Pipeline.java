@@ -103,13 +103,14 @@ public final class Pipeline implements AutoCloseable {
                 inferenceThread.join(TimeUnit.SECONDS.toMillis(30));
             });
 
+            int dicomPort = config.dicomPort() == 0 ? freePort() : config.dicomPort();
+            int stowPort = freePort();
             HttpFrontDoor http = HttpFrontDoor.start(platform, config, connect,
                     Map.of("triage", triage, "prioritization", prioritization),
-                    Map.of("inference worker", inferenceThread::isAlive));
+                    Map.of("inference worker", inferenceThread::isAlive), new StowProxy(config.host(), stowPort));
             running.push(http);
 
-            int dicomPort = config.dicomPort() == 0 ? freePort() : config.dicomPort();
-            connect.putConnector(INGEST_CONNECTOR, ingestConfig(platform, config, dicomPort, secret));
+            connect.putConnector(INGEST_CONNECTOR, ingestConfig(platform, config, dicomPort, stowPort, secret));
 
             log.info("Pipeline started in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             return new Pipeline(platform, config, running, dicomPort, http);
@@ -150,6 +151,7 @@ public final class Pipeline implements AutoCloseable {
         endpoints.put("DICOM SCP", aeTitle + "@" + host + ":" + dicomPort + " (C-ECHO, C-STORE)");
         endpoints.put("Worklist page", "http://" + host + ":" + httpPort() + "/");
         endpoints.put("Worklist API", "http://" + host + ":" + httpPort() + "/api/worklists/{radiologist}");
+        endpoints.put("STOW-RS", "http://" + host + ":" + httpPort() + "/dicomweb/studies");
         endpoints.put("Health, metrics", "http://" + host + ":" + httpPort() + "/health, /metrics");
         return endpoints;
     }
@@ -247,7 +249,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private static Map<String, String> ingestConfig(Platform platform, PipelineConfig config, int dicomPort,
-                                                    String secret) {
+                                                    int stowPort, String secret) {
         Map<String, String> ingest = new HashMap<>();
         ingest.put("connector.class", "io.rtr.ingest.DicomSourceConnector");
         ingest.put("tasks.max", "1");
@@ -257,7 +259,9 @@ public final class Pipeline implements AutoCloseable {
         ingest.put("spool.dir", platform.config().spoolDir().toString());
         ingest.put("blob.dir", platform.config().blobsDir().toString());
         ingest.put("patient.pseudonym.secret", secret);
-        ingest.put("stow.enabled", "false");
+        // The task serves STOW-RS on a loopback port of its own; the front door forwards /dicomweb there.
+        ingest.put("stow.host", config.host());
+        ingest.put("stow.port", Integer.toString(stowPort));
         ingest.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, platform.schemaRegistryUrl());
         return ingest;
     }
