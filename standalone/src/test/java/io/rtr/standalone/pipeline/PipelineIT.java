@@ -3,13 +3,19 @@ package io.rtr.standalone.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.rtr.inference.phantom.PhantomGenerator;
+import io.rtr.inference.phantom.PhantomGenerator.Laterality;
 import io.rtr.inference.phantom.PhantomGenerator.Lesion;
+import io.rtr.inference.phantom.PhantomGenerator.View;
 import io.rtr.standalone.Platform;
 import io.rtr.standalone.PlatformConfig;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -92,6 +98,32 @@ class PipelineIT {
                 .until(() -> archived(top.studyUid()));
         assertThat(worklist(clean.studyInstanceUid(), suspicious.studyInstanceUid()))
                 .extracting(Row::studyUid).containsExactly(clean.studyInstanceUid());
+    }
+
+    @Test
+    void stowRsOnTheDemoPortStoresThroughTheIngestConnector() throws Exception {
+        Path file = PhantomGenerator.writeStudy(Files.createDirectories(dir.resolve("stow")), 77_001, 64, 52,
+                Lesion.NONE, Laterality.L, View.CC).get(0);
+        String boundary = "rtr-boundary-" + System.nanoTime();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(("--" + boundary + "\r\nContent-Type: application/dicom\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        body.write(Files.readAllBytes(file));
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+
+        HttpResponse<String> stored = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + pipeline.httpPort() + "/dicomweb/studies"))
+                .header("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=" + boundary)
+                .header("Accept", "application/dicom+json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
+        assertThat(stored.body()).contains("00081199");
+        HttpResponse<String> wrongType = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + pipeline.httpPort() + "/dicomweb/studies"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(wrongType.statusCode()).isEqualTo(415);
     }
 
     @Test
