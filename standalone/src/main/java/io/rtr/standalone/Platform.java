@@ -146,7 +146,6 @@ public final class Platform implements AutoCloseable {
         log.info("Platform stopped");
     }
 
-
     /** Fails before anything starts, with the port named, rather than halfway through with a bind error. */
     private static void requireFreePorts(PlatformConfig config) {
         requireFree(config.host(), config.kafkaPort(), "Kafka port");
