@@ -201,7 +201,7 @@ public final class WorklistBench {
         try (EmbeddedConnect connect = EmbeddedConnect.start(platform.bootstrapServers(), connectDir)) {
             BenchSupport.say("(2) Starting the worklist sink connector; %s", BenchSupport.load());
             long started = System.nanoTime();
-            connect.putConnector("worklist-sink-bench", sinkConfig(platform));
+            connect.putConnector("worklist-sink-bench", Pipeline.sinkConfig(platform));
             long running = System.nanoTime();
             long rows = 0;
             long lastReport = started;
@@ -220,23 +220,6 @@ public final class WorklistBench {
                             + " (%s until RUNNING): %s upserts/s; %s", rows, upserts, BenchSupport.seconds(elapsed),
                     BenchSupport.seconds(running - started), BenchSupport.rate(rows, elapsed), BenchSupport.load());
         }
-    }
-
-    /** The pipeline's own sink settings (Pipeline keeps them private), under another connector name. */
-    private static Map<String, String> sinkConfig(Platform platform) {
-        Map<String, String> config = new HashMap<>();
-        config.put("connector.class", "io.rtr.worklist.sink.WorklistSinkConnector");
-        config.put("tasks.max", "1");
-        config.put("topics", Topics.WORKLIST.name());
-        config.put("connection.url", platform.jdbcUrl());
-        config.put("connection.user", platform.postgres().username());
-        config.put("connection.password", platform.postgres().password());
-        config.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, platform.schemaRegistryUrl());
-        config.put("errors.tolerance", "all");
-        config.put("errors.deadletterqueue.topic.name", Topics.WORKLIST_DLQ.name());
-        config.put("errors.deadletterqueue.topic.replication.factor", "1");
-        config.put("errors.deadletterqueue.context.headers.enable", "true");
-        return config;
     }
 
     private static long countRows(Platform platform, String prefix) throws SQLException {

@@ -231,7 +231,8 @@ public final class Pipeline implements AutoCloseable {
         return new InferenceWorker(new InferenceWorkerConfig(settings));
     }
 
-    private static Map<String, String> sinkConfig(Platform platform) {
+    /** The worklist sink connector's configuration against the platform's Postgres and registry. */
+    public static Map<String, String> sinkConfig(Platform platform) {
         Map<String, String> config = new HashMap<>();
         config.put("connector.class", "io.rtr.worklist.sink.WorklistSinkConnector");
         config.put("tasks.max", "1");
