@@ -68,14 +68,25 @@ final class JoinState {
         }
     }
 
-    /** The last revision stored under {@code storeKey}, or null; expired counts as absent, as for orders. */
-    StudyAssembled study(String storeKey, long streamTimeMs) {
-        Timed<StudyAssembled> timed = studies.get(storeKey);
+    /**
+     * The entry stored under {@code storeKey}, expired or not, or null: read once, it gives both the
+     * last revision ({@link #live}) and the expiry entry that {@link #putStudy} replaces.
+     */
+    Timed<StudyAssembled> storedStudy(String storeKey) {
+        return studies.get(storeKey);
+    }
+
+    /** The last revision in {@code timed}, or null; expired counts as absent, as for orders. */
+    static StudyAssembled live(Timed<StudyAssembled> timed, long streamTimeMs) {
         return timed == null || timed.expiresAtMs() <= streamTimeMs ? null : timed.value();
     }
 
     void putStudy(String storeKey, StudyAssembled study, long activityMs) {
-        Timed<StudyAssembled> old = studies.get(storeKey);
+        putStudy(storeKey, studies.get(storeKey), study, activityMs);
+    }
+
+    /** As {@link #putStudy(String, StudyAssembled, long)}, given the entry already read from the store. */
+    void putStudy(String storeKey, Timed<StudyAssembled> old, StudyAssembled study, long activityMs) {
         if (old != null) {
             expiry.cancel(old.expiresAtMs(), STUDY_TAG + storeKey);
         }

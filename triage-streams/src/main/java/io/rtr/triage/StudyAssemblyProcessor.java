@@ -37,7 +37,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Time.</b> The quiet period is measured in <em>wall-clock</em> time: the deadline is set from
  * the stream thread's clock when an instance is processed and checked by a
  * {@link PunctuationType#WALL_CLOCK_TIME} punctuation, indexed in
- * {@link TriageTopology#QUIET_TIMER_STORE}. Stream time would be wrong here: it advances only when
+ * {@link TriageTopology#QUIET_TIMER_STORE}; an instance that pushes the deadline later leaves the
+ * index entry where it is, and the punctuation moves an entry that falls due before its study's
+ * deadline, so the index is written once per study, not once per instance (the same holds for the
+ * expiry index below). Stream time would be wrong here: it advances only when
  * records arrive, so the last study before a quiet spell (the end of a clinic session) would wait
  * for the next study to be emitted, which defeats same-visit triage. The price is that on
  * reprocessing a backlog the quiet period counts from processing, not acquisition; expected views
@@ -125,43 +128,75 @@ final class StudyAssemblyProcessor
             cancelTimer(state);
             emit(state, CompletenessReason.EXPECTED_VIEWS_COMPLETE, record.timestamp(), now);
         } else {
-            cancelTimer(state);
             long deadline = now + policy.quietPeriod(study.getModality()).toMillis();
             state.quietDeadlineMs(deadline);
-            timers.schedule(deadline, uid);
-        }
-        if (state.expiresAtMs() != StudyState.NONE) {
-            expiry.cancel(state.expiresAtMs(), uid);
+            // A later deadline leaves the index entry where it is; the punctuation moves it when
+            // it falls due. Only an earlier one (a changed quiet period) moves it now.
+            if (state.timerIndexedAtMs() == StudyState.NONE || state.timerIndexedAtMs() > deadline) {
+                if (state.timerIndexedAtMs() != StudyState.NONE) {
+                    timers.cancel(state.timerIndexedAtMs(), uid);
+                }
+                timers.schedule(deadline, uid);
+                state.timerIndexedAtMs(deadline);
+            }
         }
         state.expiresAtMs(Math.max(record.timestamp(), context.currentStreamTimeMs()) + retentionMs);
-        expiry.schedule(state.expiresAtMs(), uid);
+        if (state.expiryIndexedAtMs() == StudyState.NONE || state.expiryIndexedAtMs() > state.expiresAtMs()) {
+            if (state.expiryIndexedAtMs() != StudyState.NONE) {
+                expiry.cancel(state.expiryIndexedAtMs(), uid);
+            }
+            expiry.schedule(state.expiresAtMs(), uid);
+            state.expiryIndexedAtMs(state.expiresAtMs());
+        }
         studies.put(uid, state);
     }
 
     private void emitQuietStudies(long wallClockMs) {
-        for (String uid : timers.takeDue(wallClockMs)) {
+        for (TimerIndex.Due due : timers.takeDueEntries(wallClockMs)) {
+            String uid = due.uid();
             StudyState state = studies.get(uid);
-            if (state == null || state.emitted()) {
+            if (state == null || state.timerIndexedAtMs() != due.atMs()) {
                 continue;
             }
-            state.quietDeadlineMs(StudyState.NONE);
-            emit(state, CompletenessReason.QUIET_PERIOD_ELAPSED, context.currentStreamTimeMs(), wallClockMs);
+            state.timerIndexedAtMs(StudyState.NONE);
+            if (state.emitted() || state.quietDeadlineMs() == StudyState.NONE) {
+                state.quietDeadlineMs(StudyState.NONE);
+            } else if (state.quietDeadlineMs() > wallClockMs) {
+                // Instances arrived since the entry was written: it moves to the current deadline.
+                timers.schedule(state.quietDeadlineMs(), uid);
+                state.timerIndexedAtMs(state.quietDeadlineMs());
+            } else {
+                state.quietDeadlineMs(StudyState.NONE);
+                emit(state, CompletenessReason.QUIET_PERIOD_ELAPSED, context.currentStreamTimeMs(), wallClockMs);
+            }
             studies.put(uid, state);
         }
     }
 
     private void expireStudies(long streamTimeMs) {
-        for (String uid : expiry.takeDue(streamTimeMs)) {
-            StudyState state = studies.get(uid);
-            if (state != null && state.expiresAtMs() <= streamTimeMs) {
+        for (TimerIndex.Due due : expiry.takeDueEntries(streamTimeMs)) {
+            StudyState state = studies.get(due.uid());
+            if (state == null || state.expiryIndexedAtMs() != due.atMs()) {
+                continue;
+            }
+            state.expiryIndexedAtMs(StudyState.NONE);
+            if (state.expiresAtMs() <= streamTimeMs) {
                 expire(state, streamTimeMs);
+            } else {
+                // Instances arrived since the entry was written: it moves to the current expiry.
+                expiry.schedule(state.expiresAtMs(), due.uid());
+                state.expiryIndexedAtMs(state.expiresAtMs());
+                studies.put(due.uid(), state);
             }
         }
     }
 
     private void expire(StudyState state, long streamTimeMs) {
         String uid = state.study().getStudyInstanceUid();
-        expiry.cancel(state.expiresAtMs(), uid);
+        if (state.expiryIndexedAtMs() != StudyState.NONE) {
+            expiry.cancel(state.expiryIndexedAtMs(), uid);
+            state.expiryIndexedAtMs(StudyState.NONE);
+        }
         if (!state.emitted()) {
             // Only when stream time outruns the wall clock (a replay): accepted instances are
             // never dropped unseen, so the study goes out before its state does.
@@ -181,15 +216,17 @@ final class StudyAssemblyProcessor
                 : study.getStudyInstanceUid();
         log.debug("Study {} snapshot {} emitted: {} with {} instances", study.getStudyInstanceUid(),
                 study.getRevision(), reason, study.getInstances().size());
-        // A copy: the state object is mutated again by the next instance.
-        context.forward(new Record<>(routingKey, Outcome.mainValue(StudyAssembled.newBuilder(study).build()), timestamp));
+        // No copy: forwarding serializes the snapshot before it returns (the repartition sink), and
+        // the state object is read afresh from the store for the next instance.
+        context.forward(new Record<>(routingKey, Outcome.mainValue(study), timestamp));
     }
 
     private void cancelTimer(StudyState state) {
-        if (state.quietDeadlineMs() != StudyState.NONE) {
-            timers.cancel(state.quietDeadlineMs(), state.study().getStudyInstanceUid());
-            state.quietDeadlineMs(StudyState.NONE);
+        if (state.timerIndexedAtMs() != StudyState.NONE) {
+            timers.cancel(state.timerIndexedAtMs(), state.study().getStudyInstanceUid());
+            state.timerIndexedAtMs(StudyState.NONE);
         }
+        state.quietDeadlineMs(StudyState.NONE);
     }
 
     private static void fillStudyAttributes(StudyAssembled study, InstanceReceived instance) {

@@ -41,14 +41,16 @@ final class StudyJoinProcessor implements Processor<String, StudyAssembled, Stri
         String uid = snapshot.getStudyInstanceUid();
         String storeKey = JoinState.studyKey(record.key(), uid);
         long streamTime = context.currentStreamTimeMs();
-        StudyAssembled last = state.study(storeKey, streamTime);
+        Timed<StudyAssembled> stored = state.storedStudy(storeKey);
+        StudyAssembled last = JoinState.live(stored, streamTime);
         OrderContext order = snapshot.getAccessionNumber() == null ? null
                 : state.order(snapshot.getAccessionNumber(), streamTime);
-        StudyAssembled out = StudyAssembled.newBuilder(snapshot)
-                .setRevision(last == null ? 1 : last.getRevision() + 1)
-                .setOrderContext(order)
-                .build();
-        state.putStudy(storeKey, out, Math.max(record.timestamp(), streamTime));
+        // The snapshot was just deserialized from the repartition topic and nothing else holds it,
+        // so it is numbered in place rather than deep-copied.
+        StudyAssembled out = snapshot;
+        out.setRevision(last == null ? 1 : last.getRevision() + 1);
+        out.setOrderContext(order);
+        state.putStudy(storeKey, stored, out, Math.max(record.timestamp(), streamTime));
         context.forward(record.withKey(uid).withValue(out));
     }
 }

@@ -12,8 +12,10 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * What the assembler keeps per study: the study as assembled so far (its {@code revision} counts
  * the snapshots the assembler has emitted, 0 = not yet emitted), the wall-clock time its quiet
- * period ends and the stream time its state expires, so both timer index entries can be found
- * and replaced.
+ * period ends and the stream time its state expires, and where each of the two timer indexes
+ * holds the study's entry. An index entry is moved only when it falls due before the time it
+ * stands for (or that time moves earlier), so an instance that merely pushes a deadline later
+ * writes nothing to the indexes.
  */
 final class StudyState {
 
@@ -23,11 +25,20 @@ final class StudyState {
     private final StudyAssembled study;
     private long quietDeadlineMs;
     private long expiresAtMs;
+    private long timerIndexedAtMs;
+    private long expiryIndexedAtMs;
 
     StudyState(StudyAssembled study, long quietDeadlineMs, long expiresAtMs) {
+        this(study, quietDeadlineMs, expiresAtMs, quietDeadlineMs, expiresAtMs);
+    }
+
+    StudyState(StudyAssembled study, long quietDeadlineMs, long expiresAtMs, long timerIndexedAtMs,
+               long expiryIndexedAtMs) {
         this.study = Objects.requireNonNull(study, "study");
         this.quietDeadlineMs = quietDeadlineMs;
         this.expiresAtMs = expiresAtMs;
+        this.timerIndexedAtMs = timerIndexedAtMs;
+        this.expiryIndexedAtMs = expiryIndexedAtMs;
     }
 
     StudyAssembled study() {
@@ -50,17 +61,38 @@ final class StudyState {
         this.expiresAtMs = expiresAt;
     }
 
+    /** Time of this study's entry in the quiet-timer index, or {@link #NONE}. */
+    long timerIndexedAtMs() {
+        return timerIndexedAtMs;
+    }
+
+    void timerIndexedAtMs(long at) {
+        this.timerIndexedAtMs = at;
+    }
+
+    /** Time of this study's entry in the expiry index, or {@link #NONE}. */
+    long expiryIndexedAtMs() {
+        return expiryIndexedAtMs;
+    }
+
+    void expiryIndexedAtMs(long at) {
+        this.expiryIndexedAtMs = at;
+    }
+
     boolean emitted() {
         return study.getRevision() > 0;
     }
 
     /**
-     * Store serde: a format byte, the two times, then the study in the registry's wire format, so
-     * the changelog evolves with StudyAssembled under the registry's compatibility checks.
+     * Store serde: a format byte, the four times, then the study in the registry's wire format, so
+     * the changelog evolves with StudyAssembled under the registry's compatibility checks. Format 1
+     * (two times, index entries at exactly those times) is still read.
      */
     static final class StoreSerde implements Serde<StudyState> {
-        private static final byte FORMAT = 1;
-        private static final int HEADER = 1 + 2 * Long.BYTES;
+        private static final byte FORMAT_1 = 1;
+        private static final int HEADER_1 = 1 + 2 * Long.BYTES;
+        private static final byte FORMAT = 2;
+        private static final int HEADER = 1 + 4 * Long.BYTES;
         private final Serde<StudyAssembled> studySerde;
 
         StoreSerde(Serde<StudyAssembled> studySerde) {
@@ -80,7 +112,8 @@ final class StudyState {
                 }
                 byte[] study = studySerde.serializer().serialize(topic, state.study);
                 return ByteBuffer.allocate(HEADER + study.length).put(FORMAT).putLong(state.quietDeadlineMs)
-                        .putLong(state.expiresAtMs).put(study).array();
+                        .putLong(state.expiresAtMs).putLong(state.timerIndexedAtMs).putLong(state.expiryIndexedAtMs)
+                        .put(study).array();
             };
         }
 
@@ -90,16 +123,20 @@ final class StudyState {
                 if (bytes == null) {
                     return null;
                 }
-                if (bytes.length < HEADER || bytes[0] != FORMAT) {
+                boolean current = bytes.length >= HEADER && bytes[0] == FORMAT;
+                if (!current && (bytes.length < HEADER_1 || bytes[0] != FORMAT_1)) {
                     throw new SerializationException("study state on " + topic + " is not in format " + FORMAT);
                 }
                 ByteBuffer buffer = ByteBuffer.wrap(bytes);
                 buffer.get();
                 long quiet = buffer.getLong();
                 long expires = buffer.getLong();
-                byte[] study = new byte[bytes.length - HEADER];
+                long timerAt = current ? buffer.getLong() : quiet;
+                long expiryAt = current ? buffer.getLong() : expires;
+                byte[] study = new byte[buffer.remaining()];
                 buffer.get(study);
-                return new StudyState(studySerde.deserializer().deserialize(topic, study), quiet, expires);
+                return new StudyState(studySerde.deserializer().deserialize(topic, study), quiet, expires, timerAt,
+                        expiryAt);
             };
         }
     }

@@ -42,7 +42,9 @@ import org.apache.kafka.streams.state.Stores;
  * output is keyed by StudyInstanceUID again. The cost is one more hop for study snapshots (not for
  * instances) and a copy of the last revision per study in {@link #JOINED_STUDY_STORE}.
  *
- * <p>State stores (all persistent, changelogged): {@link #STUDY_STORE}, {@link #QUIET_TIMER_STORE},
+ * <p>State stores (all persistent, changelogged, cached so that the writes of one commit interval
+ * reach the changelog once per key; punctuations and range scans read through the cache):
+ * {@link #STUDY_STORE}, {@link #QUIET_TIMER_STORE},
  * {@link #STUDY_EXPIRY_STORE}, {@link #ORDER_STORE}, {@link #JOINED_STUDY_STORE},
  * {@link #JOIN_EXPIRY_STORE}. Time: quiet periods use wall-clock punctuation (see
  * {@code StudyAssemblyProcessor}); state retention uses stream-time punctuation; nothing else
@@ -82,17 +84,17 @@ public final class TriageTopology {
 
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STUDY_STORE), keys,
-                new StudyState.StoreSerde(studySerde)));
+                new StudyState.StoreSerde(studySerde)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QUIET_TIMER_STORE),
-                keys, Serdes.String()));
+                keys, Serdes.String()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STUDY_EXPIRY_STORE),
-                keys, Serdes.String()));
+                keys, Serdes.String()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ORDER_STORE), keys,
-                new Timed.StoreSerde<>(orderSerde)));
+                new Timed.StoreSerde<>(orderSerde)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOINED_STUDY_STORE),
-                keys, new Timed.StoreSerde<>(studySerde)));
+                keys, new Timed.StoreSerde<>(studySerde)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_EXPIRY_STORE),
-                keys, Serdes.String()));
+                keys, Serdes.String()).withCachingEnabled());
 
         // Instances: bytes first, so an undecodable record is a dead letter, not a stopped app.
         KStream<String, InstanceReceived> decoded = sideToDeadLetters(builder
