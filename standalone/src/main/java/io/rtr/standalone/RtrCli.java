@@ -105,6 +105,10 @@ public final class RtrCli {
             err.println("rtr: unknown command '" + name + "'. " + usage());
             return EXIT_USAGE;
         }
+        if (args.length == 2 && (args[1].equals("--help") || args[1].equals("-h"))) {
+            out.println("Usage: rtr " + command.usage() + "\n  " + command.summary());
+            return EXIT_OK;
+        }
         if (command instanceof LogCommand) {
             return LogCli.run(name, Arrays.asList(args).subList(1, args.length), out, err);
         }

@@ -102,6 +102,13 @@ class RtrCliTest {
     }
 
     @Test
+    void commandHelpPrintsItsUsageAndFlags() {
+        assertThat(run("demo", "--help")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("Usage: rtr demo").contains("--synthetic N")
+                .contains("--http-port N");
+    }
+
+    @Test
     void runsTheSelectedCommandWithItsFlags() {
         assertThat(run("fake", "--port=0")).isZero();
         assertThat(fake.received.string("--port")).contains("0");
