@@ -47,8 +47,9 @@ import org.slf4j.LoggerFactory;
  * 503 database unreachable.
  *
  * <p>Run it on the demo database (applies the migrations first):
- * {@code java -cp worklist-sink.jar:<deps> io.rtr.worklist.api.WorklistApi [jdbcUrl user password port]},
- * defaults {@code jdbc:postgresql://127.0.0.1:5433/rtr rtr rtr 8080}; then open
+ * {@code java -cp worklist-sink.jar:<deps> io.rtr.worklist.api.WorklistApi [jdbcUrl user password port host]},
+ * defaults {@code jdbc:postgresql://127.0.0.1:5433/rtr rtr rtr 8080 127.0.0.1} (host is the bind
+ * address; {@code 0.0.0.0} in a container); then open
  * {@code http://127.0.0.1:8080/}.
  */
 public final class WorklistApi implements AutoCloseable {
@@ -333,11 +334,12 @@ public final class WorklistApi implements AutoCloseable {
         String user = args.length > 1 ? args[1] : "rtr";
         String password = args.length > 2 ? args[2] : "rtr";
         int port = args.length > 3 ? Integer.parseInt(args[3]) : 8080;
+        String host = args.length > 4 ? args[4] : "127.0.0.1";
         Properties properties = new Properties();
         properties.setProperty("user", user);
         properties.setProperty("password", password);
         WorklistSchema.migrate(url, properties);
-        WorklistApi api = forDatabase(url, user, password, "127.0.0.1", port).start();
+        WorklistApi api = forDatabase(url, user, password, host, port).start();
         Runtime.getRuntime().addShutdownHook(new Thread(api::stop, "worklist-api-shutdown"));
     }
 }
