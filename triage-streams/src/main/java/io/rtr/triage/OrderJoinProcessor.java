@@ -13,13 +13,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Order side of the order join, keyed by accession number: stores the latest order and, the first
- * time a study of that accession gets its order, re-emits the study as its next revision with
- * {@link CompletenessReason#ORDER_ENRICHED}.
+ * Order side of the order join, keyed by accession number: stores the latest order and re-emits
+ * each study of that accession as its next revision with {@link CompletenessReason#ORDER_ENRICHED}
+ * the first time the study gets its order, and again whenever a later change of that order alters a
+ * field prioritization reads ({@link #changesPrioritization}).
  *
- * <p>Later updates of an order already attached (arrival, departure) are stored for the next
- * revision but do not re-emit the study: a revision asks for re-scoring, and prioritization reads
- * the order topic itself for the in-clinic state.
+ * <p>Prioritization sees the order only through {@code StudyAssembled.orderContext} on rtr.studies,
+ * so a patient leaving the clinic, a new order priority or a new assigned reader must reach it as a
+ * revision, or a study would stay {@code SUSPICIOUS_IN_CLINIC} after the patient left. The cost is
+ * that the inference worker scores every revision and so re-scores these too, on the same
+ * instances; changes to the other fields (ordering site, scheduled time, subspecialty, pseudonym)
+ * are therefore only stored and ride along with the study's next revision, as before.
  */
 final class OrderJoinProcessor implements Processor<String, OrderContext, String, StudyAssembled> {
 
@@ -53,7 +57,11 @@ final class OrderJoinProcessor implements Processor<String, OrderContext, String
         for (StudyAssembled study : state.studiesOf(accession, streamTime)) {
             // The accession check guards against a study UID used as join key (a study without
             // accession) that happens to equal this accession number.
-            if (study.getOrderContext() != null || !accession.equals(study.getAccessionNumber())) {
+            if (!accession.equals(study.getAccessionNumber())) {
+                continue;
+            }
+            OrderContext previous = study.getOrderContext();
+            if (previous != null && !changesPrioritization(previous, order)) {
                 continue;
             }
             StudyAssembled out = StudyAssembled.newBuilder(study)
@@ -63,8 +71,20 @@ final class OrderJoinProcessor implements Processor<String, OrderContext, String
                     .setAssembledAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
                     .build();
             state.putStudy(JoinState.studyKey(accession, study.getStudyInstanceUid()), out, activity);
-            log.debug("Study {} revision {} enriched with its order", out.getStudyInstanceUid(), out.getRevision());
+            log.debug("Study {} revision {} {} its order", out.getStudyInstanceUid(), out.getRevision(),
+                    previous == null ? "enriched with" : "carries a prioritization change of");
             context.forward(new Record<>(out.getStudyInstanceUid(), out, record.timestamp()));
         }
+    }
+
+    /**
+     * Whether going from {@code previous} to {@code next} changes what prioritization decides on:
+     * the in-clinic state (arrived, departed), the order priority or the assigned reader.
+     */
+    static boolean changesPrioritization(OrderContext previous, OrderContext next) {
+        return !Objects.equals(previous.getPatientArrived(), next.getPatientArrived())
+                || !Objects.equals(previous.getPatientDeparted(), next.getPatientDeparted())
+                || previous.getOrderPriority() != next.getOrderPriority()
+                || !Objects.equals(previous.getAssignedReader(), next.getAssignedReader());
     }
 }

@@ -95,19 +95,95 @@ class OrderJoinTest {
     }
 
     @Test
-    void orderUpdateAfterEnrichmentIsKeptForTheNextRevisionWithoutReEmitting() {
+    void patientDepartingReEmitsTheStudyAsTheNextRevisionWithTheDeparture() {
+        triage.sendOrder(orderEvent("c", ACCESSION, "ROUTINE", null));
+        sendFourViews();
+        StudyAssembled first = triage.emittedStudies().get(0);
+        assertThat(first.getOrderContext().getPatientDeparted()).isNull();
+
+        triage.sendOrder(orderEvent("u", ACCESSION, "ROUTINE", "2026-11-22T09:30:00Z"));
+
+        List<TestRecord<String, StudyAssembled>> records = triage.studies.readRecordsToList();
+        assertThat(records).singleElement().satisfies(record -> {
+            assertThat(record.key()).isEqualTo(STUDY);
+            StudyAssembled study = record.value();
+            assertThat(study.getRevision()).isEqualTo(first.getRevision() + 1);
+            assertThat(study.getCompletenessReason()).isEqualTo(CompletenessReason.ORDER_ENRICHED);
+            assertThat(study.getInstances()).isEqualTo(first.getInstances());
+            assertThat(study.getOrderContext().getPatientArrived()).isEqualTo(Instant.parse("2026-11-22T08:40:00Z"));
+            assertThat(study.getOrderContext().getPatientDeparted()).isEqualTo(Instant.parse("2026-11-22T09:30:00Z"));
+        });
+    }
+
+    @Test
+    void revisionAfterAnOrderReEmissionKeepsCountingAndKeepsTheOrder() {
+        triage.sendOrder(orderEvent("c", ACCESSION, "ROUTINE", null));
+        sendFourViews();
+        triage.emittedStudies();
+        triage.sendOrder(orderEvent("u", ACCESSION, "ROUTINE", "2026-11-22T09:30:00Z"));
+        triage.emittedStudies();
+
+        triage.send(TestInstances.view(STUDY, "L", "CC").setSopInstanceUid(STUDY + ".9").setSha256("n").build());
+
+        assertThat(triage.emittedStudies()).singleElement().satisfies(study -> {
+            assertThat(study.getRevision()).isEqualTo(3);
+            assertThat(study.getCompletenessReason()).isEqualTo(CompletenessReason.LATE_INSTANCE_REVISION);
+            assertThat(study.getOrderContext().getPatientDeparted()).isEqualTo(Instant.parse("2026-11-22T09:30:00Z"));
+        });
+    }
+
+    @Test
+    void patientArrivingReEmitsTheStudy() {
+        triage.sendOrder(orderEvent("c", ACCESSION, "ROUTINE", null)
+                .replace("\"patient_arrived\":\"2026-11-22T08:40:00Z\"", "\"patient_arrived\":null"));
+        sendFourViews();
+        assertThat(triage.emittedStudies()).singleElement()
+                .satisfies(study -> assertThat(study.getOrderContext().getPatientArrived()).isNull());
+
+        triage.sendOrder(orderEvent("u", ACCESSION, "ROUTINE", null));
+
+        assertThat(triage.emittedStudies()).singleElement().satisfies(study -> {
+            assertThat(study.getRevision()).isEqualTo(2);
+            assertThat(study.getCompletenessReason()).isEqualTo(CompletenessReason.ORDER_ENRICHED);
+            assertThat(study.getOrderContext().getPatientArrived()).isEqualTo(Instant.parse("2026-11-22T08:40:00Z"));
+        });
+    }
+
+    @Test
+    void orderPriorityOrAssignedReaderChangeReEmitsTheStudy() {
         triage.sendOrder(orderEvent("c", ACCESSION, "ROUTINE", null));
         sendFourViews();
         triage.emittedStudies();
 
-        triage.sendOrder(orderEvent("u", ACCESSION, "ROUTINE", "2026-11-22T09:30:00Z"));
+        triage.sendOrder(orderEvent("u", ACCESSION, "STAT", null));
+        triage.sendOrder(orderEvent("u", ACCESSION, "STAT", null).replace("dr-who", "dr-no"));
+
+        assertThat(triage.emittedStudies())
+                .extracting(StudyAssembled::getRevision, StudyAssembled::getCompletenessReason,
+                        study -> study.getOrderContext().getOrderPriority(),
+                        study -> study.getOrderContext().getAssignedReader())
+                .containsExactly(tuple(2, CompletenessReason.ORDER_ENRICHED, OrderPriority.STAT, "dr-who"),
+                        tuple(3, CompletenessReason.ORDER_ENRICHED, OrderPriority.STAT, "dr-no"));
+    }
+
+    @Test
+    void orderUpdateOfFieldsPrioritizationIgnoresIsKeptForTheNextRevisionWithoutReEmitting() {
+        triage.sendOrder(orderEvent("c", ACCESSION, "ROUTINE", null));
+        sendFourViews();
+        triage.emittedStudies();
+
+        triage.sendOrder(orderEvent("u", ACCESSION, "ROUTINE", null)
+                .replace("site-a", "site-b").replace("2026-11-22T08:45:00Z", "2026-11-22T09:00:00Z"));
+        triage.sendOrder(orderEvent("r", ACCESSION, "ROUTINE", null)
+                .replace("site-a", "site-b").replace("2026-11-22T08:45:00Z", "2026-11-22T09:00:00Z"));
         assertThat(triage.studies.isEmpty()).isTrue();
 
         triage.send(TestInstances.view(STUDY, "L", "CC").setSopInstanceUid(STUDY + ".9").setSha256("n").build());
         assertThat(triage.emittedStudies()).singleElement().satisfies(study -> {
             assertThat(study.getRevision()).isEqualTo(2);
             assertThat(study.getCompletenessReason()).isEqualTo(CompletenessReason.LATE_INSTANCE_REVISION);
-            assertThat(study.getOrderContext().getPatientDeparted()).isEqualTo(Instant.parse("2026-11-22T09:30:00Z"));
+            assertThat(study.getOrderContext().getOrderingSite()).isEqualTo("site-b");
+            assertThat(study.getOrderContext().getScheduledAt()).isEqualTo(Instant.parse("2026-11-22T09:00:00Z"));
         });
     }
 
