@@ -136,10 +136,10 @@ class AuditCommandsIT {
 
     @Test
     void auditStudyJsonGivesTheDecisionChainInTimeOrderFieldByField() throws Exception {
-        Run run = cli("audit", "study", S1, "--json");
+        LogCliRun run = cli("audit", "study", S1, "--json");
 
-        assertThat(run.code).as(run.err).isZero();
-        JsonNode document = new ObjectMapper().readTree(run.out);
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode document = new ObjectMapper().readTree(run.out());
         assertThat(document.get("studyInstanceUid").asText()).isEqualTo(S1);
         assertThat(document.get("complete").asBoolean()).isTrue();
         List<String> types = new ArrayList<>();
@@ -202,12 +202,12 @@ class AuditCommandsIT {
 
     @Test
     void auditStudyTextHasOneLinePerDecision() {
-        Run run = cli("audit", "study", S1);
+        LogCliRun run = cli("audit", "study", S1);
 
-        assertThat(run.code).as(run.err).isZero();
-        assertThat(run.out).contains("Study " + S1 + ": 15 event(s)");
-        assertThat(run.out.lines().filter(line -> line.startsWith("2026-01-01T10:00"))).hasSize(15);
-        assertThat(run.out)
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Study " + S1 + ": 15 event(s)");
+        assertThat(run.out().lines().filter(line -> line.startsWith("2026-01-01T10:00"))).hasSize(15);
+        assertThat(run.out())
                 .contains("instance received  sop " + S1 + ".1.1 from AE MODALITY1 (DIMSE), sha256 " + SHA_A)
                 .contains("instance rejected  sop " + S1 + ".1.9 by rule presentation-intent (NOT_FOR_PRESENTATION)")
                 .contains("study assembled    revision 2: LATE_INSTANCE_REVISION, 3 instance(s)")
@@ -219,7 +219,7 @@ class AuditCommandsIT {
                 .contains("reading action     dr-a CLAIM (act-1)")
                 .contains("worklist removed   tombstone");
         // The progress bar went to stderr, never into the output tools parse.
-        assertThat(run.out).doesNotContain("ev/s");
+        assertThat(run.out()).doesNotContain("ev/s");
     }
 
     @Test
@@ -235,28 +235,28 @@ class AuditCommandsIT {
 
     @Test
     void worklistTextAndJsonCarryTheRankingFields() throws Exception {
-        Run json = cli("audit", "worklist", "--radiologist", "dr-a", "--at", "2026-01-01T10:00:14Z", "--json");
-        JsonNode first = new ObjectMapper().readTree(json.out).get("studies").get(0);
+        LogCliRun json = cli("audit", "worklist", "--radiologist", "dr-a", "--at", "2026-01-01T10:00:14Z", "--json");
+        JsonNode first = new ObjectMapper().readTree(json.out()).get("studies").get(0);
         assertThat(first.get("position").asInt()).isEqualTo(1);
         assertThat(first.get("priorityClass").asText()).isEqualTo("SUSPICIOUS_IN_CLINIC");
         assertThat(first.get("priorityScore").asDouble()).isEqualTo(0.91);
         assertThat(first.get("waitingSince").asText()).isEqualTo("2026-01-01T10:00:13Z");
         assertThat(first.get("modelName").asText()).isEqualTo("rtr-reference");
 
-        Run text = cli("audit", "worklist", "--radiologist", "dr-a", "--at", "2026-01-01T11:00:14+01:00");
-        assertThat(text.code).as(text.err).isZero();
-        assertThat(text.out).contains("Worklist of dr-a at 2026-01-01T10:00:14Z: 2 studies")
+        LogCliRun text = cli("audit", "worklist", "--radiologist", "dr-a", "--at", "2026-01-01T11:00:14+01:00");
+        assertThat(text.code()).as(text.err()).isZero();
+        assertThat(text.out()).contains("Worklist of dr-a at 2026-01-01T10:00:14Z: 2 studies")
                 .contains("1  " + S1).contains("2  " + S2);
     }
 
     @Test
     void exportWritesTheWindowAsJsonLines(@TempDir Path out) throws Exception {
         Path file = out.resolve("worklist.jsonl");
-        Run run = cli("export", "--topic", "rtr.worklist", "--from", "2026-01-01T10:00:13Z",
+        LogCliRun run = cli("export", "--topic", "rtr.worklist", "--from", "2026-01-01T10:00:13Z",
                 "--to", "2026-01-01T10:00:36Z", "--out", file.toString());
 
-        assertThat(run.code).as(run.err).isZero();
-        assertThat(run.err).contains("5 row(s) of rtr.worklist");
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.err()).contains("5 row(s) of rtr.worklist");
         List<String> lines = Files.readAllLines(file);
         assertThat(lines).hasSize(5);
         ObjectMapper mapper = new ObjectMapper();
@@ -279,10 +279,10 @@ class AuditCommandsIT {
     @Test
     void exportWritesCsvWithFlattenedColumns(@TempDir Path out) throws Exception {
         Path file = out.resolve("studies.csv");
-        Run run = cli("export", "--topic", "rtr.studies", "--from", "2026-01-01T10:00:00Z",
+        LogCliRun run = cli("export", "--topic", "rtr.studies", "--from", "2026-01-01T10:00:00Z",
                 "--to", "2026-01-01T11:00:00Z", "--format", "csv", "--out", file.toString());
 
-        assertThat(run.code).as(run.err).isZero();
+        assertThat(run.code()).as(run.err()).isZero();
         List<String> lines = Files.readAllLines(file);
         assertThat(lines).hasSize(3);
         List<String> header = Arrays.asList(lines.get(0).split(","));
@@ -299,25 +299,25 @@ class AuditCommandsIT {
 
     @Test
     void unknownStudyIsOneLineNamingItAndTheFix() {
-        Run run = cli("audit", "study", "1.2.3.999");
+        LogCliRun run = cli("audit", "study", "1.2.3.999");
 
-        assertThat(run.code).isEqualTo(1);
-        assertThat(errorLines(run)).singleElement().asString()
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.errorLines()).singleElement().asString()
                 .contains("study '1.2.3.999' not found").contains("check the StudyInstanceUID");
-        assertThat(run.out).isEmpty();
+        assertThat(run.out()).isEmpty();
     }
 
     @Test
     void timeRangeWithoutDataIsOneLineNamingItAndTheFix() {
-        Run run = cli("export", "--topic", "rtr.scores", "--from", "2020-01-01T00:00:00Z", "--to", "2020-01-02T00:00:00Z");
+        LogCliRun run = cli("export", "--topic", "rtr.scores", "--from", "2020-01-01T00:00:00Z", "--to", "2020-01-02T00:00:00Z");
 
-        assertThat(run.code).isEqualTo(1);
-        assertThat(errorLines(run)).singleElement().asString()
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.errorLines()).singleElement().asString()
                 .contains("no records on rtr.scores from 2020-01-01T00:00:00Z to 2020-01-02T00:00:00Z")
                 .contains("first record is at 2026-01-01T10:00:12Z").contains("widen --from/--to");
-        Run before = cli("audit", "worklist", "--radiologist", "dr-a", "--at", "2025-12-31T00:00:00Z");
-        assertThat(before.code).isEqualTo(1);
-        assertThat(errorLines(before)).singleElement().asString()
+        LogCliRun before = cli("audit", "worklist", "--radiologist", "dr-a", "--at", "2025-12-31T00:00:00Z");
+        assertThat(before.code()).isEqualTo(1);
+        assertThat(before.errorLines()).singleElement().asString()
                 .contains("no worklist record at or before 2025-12-31T00:00:00Z").contains("choose a later --at");
     }
 
@@ -325,30 +325,30 @@ class AuditCommandsIT {
     void replayOfAWindowWithoutStudiesIsOneLineNamingItAndTheFix(@TempDir Path modelDir) throws Exception {
         // A real model: replay loads it before it scans, so that a wrong model fails before a long scan.
         Path model = ReferenceModel.extractTo(modelDir);
-        Run run = cli("replay", "--model", model.toString(), "--from", "2020-01-01T00:00:00Z",
+        LogCliRun run = cli("replay", "--model", model.toString(), "--from", "2020-01-01T00:00:00Z",
                 "--to", "2020-01-02T00:00:00Z");
 
-        assertThat(run.code).isEqualTo(1);
-        assertThat(errorLines(run)).singleElement().asString()
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.errorLines()).singleElement().asString()
                 .contains("no studies on rtr.studies from 2020-01-01T00:00:00Z to 2020-01-02T00:00:00Z")
                 .contains("widen --from/--to");
     }
 
     @Test
     void malformedTimeAndMissingFlagAreUsageErrors() {
-        Run time = cli("audit", "worklist", "--radiologist", "dr-a", "--at", "yesterday");
-        assertThat(time.code).isEqualTo(2);
-        assertThat(errorLines(time)).singleElement().asString()
+        LogCliRun time = cli("audit", "worklist", "--radiologist", "dr-a", "--at", "yesterday");
+        assertThat(time.code()).isEqualTo(2);
+        assertThat(time.errorLines()).singleElement().asString()
                 .contains("--at 'yesterday' is not a time").contains("e.g. 2026-01-01T10:32:00Z");
 
-        Run missing = cli("audit", "worklist", "--at", "2026-01-01T10:32:00Z");
-        assertThat(missing.code).isEqualTo(2);
-        assertThat(errorLines(missing)).singleElement().asString()
+        LogCliRun missing = cli("audit", "worklist", "--at", "2026-01-01T10:32:00Z");
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.errorLines()).singleElement().asString()
                 .contains("needs --radiologist").contains("add e.g. --radiologist dr-a");
 
-        Run noUid = cli("audit", "study");
-        assertThat(noUid.code).isEqualTo(2);
-        assertThat(errorLines(noUid)).singleElement().asString().contains("needs the StudyInstanceUID");
+        LogCliRun noUid = cli("audit", "study");
+        assertThat(noUid.code()).isEqualTo(2);
+        assertThat(noUid.errorLines()).singleElement().asString().contains("needs the StudyInstanceUID");
     }
 
     @Test
@@ -402,26 +402,8 @@ class AuditCommandsIT {
 
     // --- helpers ------------------------------------------------------------------------------------
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run cli(String command, String... words) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        List<String> all = new ArrayList<>(Arrays.asList(words));
-        all.addAll(List.of("--bootstrap", platform.bootstrapServers(), "--registry", platform.schemaRegistryUrl()));
-        int code;
-        try (Interruption interruption = Interruption.manual()) {
-            code = new LogCli(new PrintStream(out, true, StandardCharsets.UTF_8),
-                    new PrintStream(err, true, StandardCharsets.UTF_8), interruption).run(command, all);
-        }
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    /** The error lines, without the progress bar's lines that share stderr. */
-    private static List<String> errorLines(Run run) {
-        return run.err.lines().map(line -> line.substring(line.lastIndexOf('\r') + 1))
-                .filter(line -> line.startsWith("rtr")).toList();
+    private static LogCliRun cli(String command, String... words) {
+        return LogCliRun.run(platform, command, words);
     }
 
     private static List<String> queue(String at) throws Exception {
@@ -429,10 +411,10 @@ class AuditCommandsIT {
     }
 
     private static List<String> queueOf(String radiologist, String at) throws Exception {
-        Run run = cli("audit", "worklist", "--radiologist", radiologist, "--at", at, "--json");
-        assertThat(run.code).as(run.err).isZero();
+        LogCliRun run = cli("audit", "worklist", "--radiologist", radiologist, "--at", at, "--json");
+        assertThat(run.code()).as(run.err()).isZero();
         List<String> studies = new ArrayList<>();
-        new ObjectMapper().readTree(run.out).get("studies")
+        new ObjectMapper().readTree(run.out()).get("studies")
                 .forEach(row -> studies.add(row.get("studyInstanceUid").asText()));
         return studies;
     }

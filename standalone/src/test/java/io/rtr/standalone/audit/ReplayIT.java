@@ -35,7 +35,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -162,42 +161,42 @@ class ReplayIT {
         Map<String, List<String>> before = liveTopics();
         Path csv = dir.resolve("replay.csv");
 
-        Run run = cli("replay", "--model", model.toString(), "--from", T0.toString(), "--to", T2.toString(),
+        LogCliRun run = cli("replay", "--model", model.toString(), "--from", T0.toString(), "--to", T2.toString(),
                 "--csv", csv.toString());
 
-        assertThat(run.code).as(run.err).isZero();
-        Matcher header = Pattern.compile("^Replay (\\S+): ").matcher(run.out);
-        assertThat(header.find()).as(run.out).isTrue();
+        assertThat(run.code()).as(run.err()).isZero();
+        Matcher header = Pattern.compile("^Replay (\\S+): ").matcher(run.out());
+        assertThat(header.find()).as(run.out()).isTrue();
         String shadowTopic = Replay.SHADOW_TOPIC_PREFIX + header.group(1);
-        assertThat(run.out)
+        assertThat(run.out())
                 .contains(": 4 revision(s) of 3 studies on rtr.studies from 2026-01-01T10:00:00Z to 2026-01-01T10:01:00Z"
                         + " re-scored with rtr-reference-cnn 1.0.0 (sha256 ")
                 .contains("into " + shadowTopic)
                 .contains("3 scored, 1 could not be scored, 0 scored without a live score to compare")
                 .contains("Score distributions over the 3 revision(s) scored by both");
-        assertThat(line(run.out, "  model ")).contains("rtr-live 0.9.0").contains("rtr-reference-cnn 1.0.0");
-        assertThat(line(run.out, "  count ")).matches("\\s+count\\s+3\\s+3");
+        assertThat(line(run.out(), "  model ")).contains("rtr-live 0.9.0").contains("rtr-reference-cnn 1.0.0");
+        assertThat(line(run.out(), "  count ")).matches("\\s+count\\s+3\\s+3");
         // Live: 0.20, 0.80 and 0.85 (the re-score after the window is the latest for revision 2).
-        assertThat(line(run.out, "  mean ")).startsWith("  mean               0.617 ");
-        assertThat(line(run.out, "  p50 ")).startsWith("  p50                0.800 ");
-        assertThat(line(run.out, "  p90 ")).startsWith("  p90                0.850 ");
-        assertThat(line(run.out, "  share suspicious ")).contains("66.7% (2)").endsWith("33.3% (1)");
+        assertThat(line(run.out(), "  mean ")).startsWith("  mean               0.617 ");
+        assertThat(line(run.out(), "  p50 ")).startsWith("  p50                0.800 ");
+        assertThat(line(run.out(), "  p90 ")).startsWith("  p90                0.850 ");
+        assertThat(line(run.out(), "  share suspicious ")).contains("66.7% (2)").endsWith("33.3% (1)");
 
-        assertThat(run.out).contains("Priority class changed: 3 of 3 revision(s)");
-        assertThat(line(run.out, "  " + lesionUid + " ")).contains("rev 1").contains("ACC-L")
+        assertThat(run.out()).contains("Priority class changed: 3 of 3 revision(s)");
+        assertThat(line(run.out(), "  " + lesionUid + " ")).contains("rev 1").contains("ACC-L")
                 .contains("ROUTINE (0.200) -> SUSPICIOUS_IN_CLINIC (");
-        assertThat(run.out.lines().filter(l -> l.startsWith("  " + cleanUid + " ")))
+        assertThat(run.out().lines().filter(l -> l.startsWith("  " + cleanUid + " ")))
                 .hasSize(2).allMatch(l -> l.contains("SUSPICIOUS (0.8") && l.contains("-> ROUTINE ("));
 
         // dr-a at the window's end, live: C (suspicious), X (routine 50), L (routine 20).
-        assertThat(run.out).contains("1 queue(s) hold re-scored studies")
+        assertThat(run.out()).contains("1 queue(s) hold re-scored studies")
                 .contains("  dr-a: 3 studies, 1 moved up, 1 moved down");
-        assertThat(line(run.out, "    up ")).contains(lesionUid).contains(" 3 -> 1 ")
+        assertThat(line(run.out(), "    up ")).contains(lesionUid).contains(" 3 -> 1 ")
                 .contains("ROUTINE 20.000 -> SUSPICIOUS_IN_CLINIC");
-        assertThat(line(run.out, "    down ")).contains(cleanUid).contains(" 1 -> 3 ")
+        assertThat(line(run.out(), "    down ")).contains(cleanUid).contains(" 1 -> 3 ")
                 .contains("SUSPICIOUS 85.000 -> ROUTINE");
-        assertThat(run.out).doesNotContain("dr-b:").doesNotContain(X);
-        assertThat(line(run.out, "  " + Y + " ")).contains("BLOB_MISSING");
+        assertThat(run.out()).doesNotContain("dr-b:").doesNotContain(X);
+        assertThat(line(run.out(), "  " + Y + " ")).contains("BLOB_MISSING");
 
         List<String> rows = Files.readAllLines(csv);
         assertThat(rows).hasSize(5);
@@ -246,10 +245,10 @@ class ReplayIT {
     void folderWithoutSavedModelIsOneLineNamingItAndTheFix() throws Exception {
         Path empty = Files.createDirectories(dir.resolve("not-a-model"));
 
-        Run run = cli("replay", "--model", empty.toString(), "--from", T0.toString(), "--to", T2.toString());
+        LogCliRun run = cli("replay", "--model", empty.toString(), "--from", T0.toString(), "--to", T2.toString());
 
-        assertThat(run.code).isEqualTo(2);
-        assertThat(errorLines(run)).singleElement().asString()
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.errorLines()).singleElement().asString()
                 .contains("--model '" + empty + "' is not a SavedModel").contains("export the model");
     }
 
@@ -258,10 +257,10 @@ class ReplayIT {
         Path bare = ReferenceModel.extractTo(dir.resolve("bare"));
         Files.delete(bare.resolveSibling(ModelDescriptor.FILE_NAME));
 
-        Run run = cli("replay", "--model", bare.toString(), "--from", T0.toString(), "--to", T2.toString());
+        LogCliRun run = cli("replay", "--model", bare.toString(), "--from", T0.toString(), "--to", T2.toString());
 
-        assertThat(run.code).isEqualTo(2);
-        assertThat(errorLines(run)).singleElement().asString()
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.errorLines()).singleElement().asString()
                 .contains("--model '" + bare + "' has no model descriptor")
                 .contains("put the model's rtr-model.properties");
     }
@@ -274,21 +273,21 @@ class ReplayIT {
         descriptor.setProperty("input.name", "pixels");
         ModelDescriptor.fromProperties(descriptor, "test").store(descriptorFile, "input renamed");
 
-        Run run = cli("replay", "--model", other.toString(), "--from", T0.toString(), "--to", T2.toString());
+        LogCliRun run = cli("replay", "--model", other.toString(), "--from", T0.toString(), "--to", T2.toString());
 
-        assertThat(run.code).isEqualTo(2);
-        assertThat(errorLines(run)).singleElement().asString()
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.errorLines()).singleElement().asString()
                 .contains("--model '" + other + "'").contains("does not match its descriptor")
                 .contains("expects input 'pixels'").contains("fix " + descriptorFile.toAbsolutePath());
     }
 
     @Test
     void windowWithoutStudiesIsOneLineNamingItAndTheFix() {
-        Run run = cli("replay", "--model", model.toString(), "--from", "2026-01-02T00:00:00Z",
+        LogCliRun run = cli("replay", "--model", model.toString(), "--from", "2026-01-02T00:00:00Z",
                 "--to", "2026-01-03T00:00:00Z");
 
-        assertThat(run.code).isEqualTo(1);
-        assertThat(errorLines(run)).singleElement().asString()
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.errorLines()).singleElement().asString()
                 .contains("no studies on rtr.studies from 2026-01-02T00:00:00Z to 2026-01-03T00:00:00Z")
                 .contains("first record is at 2026-01-01T09:58:20Z").contains("widen --from/--to");
     }
@@ -324,26 +323,8 @@ class ReplayIT {
 
     // --- helpers ------------------------------------------------------------------------------------
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run cli(String command, String... words) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        List<String> all = new ArrayList<>(Arrays.asList(words));
-        all.addAll(List.of("--bootstrap", platform.bootstrapServers(), "--registry", platform.schemaRegistryUrl()));
-        int code;
-        try (Interruption interruption = Interruption.manual()) {
-            code = new LogCli(new PrintStream(out, true, StandardCharsets.UTF_8),
-                    new PrintStream(err, true, StandardCharsets.UTF_8), interruption).run(command, all);
-        }
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    /** The error lines, without the progress bar's lines that share stderr. */
-    private static List<String> errorLines(Run run) {
-        return run.err.lines().map(line -> line.substring(line.lastIndexOf('\r') + 1))
-                .filter(line -> line.startsWith("rtr")).toList();
+    private static LogCliRun cli(String command, String... words) {
+        return LogCliRun.run(platform, command, words);
     }
 
     private static String line(String text, String prefix) {
