@@ -1,13 +1,10 @@
 package io.rtr.inference.pipeline;
 
-import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.DicomException;
-import com.pixelmed.dicom.DicomInputStream;
 import io.rtr.inference.model.SavedModelScorer;
 import io.rtr.inference.pixels.PixelPreprocessor;
 import io.rtr.schemas.InstanceReceived;
 import io.rtr.schemas.StudyAssembled;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,8 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each image is decoded straight into its slot of a batch buffer (image {@code i} of a round
  * goes to buffer {@code i / batchMaxSize}), so there is no copy between decoding and the model, and
- * the buffers are kept for the next round. Every pool thread owns one {@link PixelPreprocessor},
- * whose working memory is reused too. Not thread-safe: one caller submits and scores.
+ * the buffers are kept for the next round. Every pool thread owns one read buffer and one
+ * {@link PixelPreprocessor}, whose working memory is reused too. Not thread-safe: one caller submits and scores.
  */
 public final class ScoringPipeline implements AutoCloseable {
 
@@ -50,6 +47,10 @@ public final class ScoringPipeline implements AutoCloseable {
         public boolean scored() {
             return failure == null;
         }
+    }
+
+    /** A pool thread's reusable read buffer and preprocessor. */
+    private record Decoder(BlobFetcher.Blob blob, PixelPreprocessor preprocessor) {
     }
 
     private static final class Job {
@@ -73,7 +74,7 @@ public final class ScoringPipeline implements AutoCloseable {
     private final int batchMaxSize;
     private final int imageSize;
     private final ExecutorService pool;
-    private final ThreadLocal<PixelPreprocessor> preprocessors;
+    private final ThreadLocal<Decoder> decoders;
     private final List<float[]> buffers = new ArrayList<>();
     private final List<Future<?>> decodes = new ArrayList<>();
     private final List<Job> jobs = new ArrayList<>();
@@ -95,7 +96,7 @@ public final class ScoringPipeline implements AutoCloseable {
         this.imageSize = scorer.imageSize();
         this.batchScores = new float[batchMaxSize];
         PixelPreprocessor.Options options = scorer.descriptor().preprocessing();
-        this.preprocessors = ThreadLocal.withInitial(() -> new PixelPreprocessor(options));
+        this.decoders = ThreadLocal.withInitial(() -> new Decoder(new BlobFetcher.Blob(), new PixelPreprocessor(options)));
         AtomicInteger threadNumber = new AtomicInteger();
         ThreadFactory threads = r -> {
             Thread t = new Thread(r, "rtr-decode-" + threadNumber.incrementAndGet());
@@ -230,16 +231,14 @@ public final class ScoringPipeline implements AutoCloseable {
 
     private void decodeInto(InstanceReceived instance, float[] buffer, int offset) throws UnscorableStudyException {
         String where = "study " + instance.getStudyInstanceUid() + " instance " + instance.getSopInstanceUid() + ": ";
-        byte[] bytes;
+        Decoder decoder = decoders.get();
         try {
-            bytes = fetcher.fetch(instance.getBlobUri(), instance.getSha256());
+            fetcher.fetch(instance.getBlobUri(), instance.getSha256(), decoder.blob());
         } catch (UnscorableStudyException e) {
             throw new UnscorableStudyException(e.reason(), where + e.getMessage(), e);
         }
-        try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(bytes))) {
-            AttributeList list = new AttributeList();
-            list.read(in);
-            preprocessors.get().preprocess(list, buffer, offset);
+        try {
+            decoder.preprocessor().preprocess(decoder.blob().bytes(), decoder.blob().length(), buffer, offset);
         } catch (DicomException | IOException | RuntimeException e) {
             // PixelMed reports damaged input with whatever exception its parser hits; all of them
             // mean the same for us: these bytes are not an image we can score.

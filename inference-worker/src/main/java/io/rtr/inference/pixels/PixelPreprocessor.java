@@ -3,12 +3,15 @@ package io.rtr.inference.pixels;
 import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.dicom.OtherWordAttribute;
 import com.pixelmed.dicom.TagFromName;
 import com.pixelmed.dicom.TransferSyntax;
 import com.pixelmed.display.SourceImage;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -70,9 +73,20 @@ public final class PixelPreprocessor {
 
     private static final int HISTOGRAM_BINS = 4096;
 
+    /** Stored values span at most this many distinct values: 16 bits, the deepest grayscale DICOM has here. */
+    private static final int MAX_STORED_RANGE = 1 << 16;
+
     private final Options options;
-    private float[] modality = new float[0];
+    private final NativeImageReader nativeReader = new NativeImageReader();
+    /** Normalized value of each stored value from the image's minimum on: every pixel costs one look-up. */
+    private final float[] lut = new float[MAX_STORED_RANGE];
+    /** Pixels per stored value, for percentiles. */
+    private final int[] counts = new int[MAX_STORED_RANGE];
     private final int[] histogram = new int[HISTOGRAM_BINS];
+    private int lutBase;
+    private int[] blockStart = new int[0];
+    private int[] blockEnd = new int[0];
+    private double[] sums = new double[0];
 
     public PixelPreprocessor(Options options) {
         this.options = Objects.requireNonNull(options, "options");
@@ -93,8 +107,32 @@ public final class PixelPreprocessor {
     }
 
     /**
+     * Decodes the Part 10 object in {@code part10[0, length)} and preprocesses it. Native pixel data
+     * in little endian, the common case, is read straight from the bytes; every other object (deflated,
+     * compressed, big endian, or one the direct reader declines) goes through PixelMed and
+     * {@link #decode(AttributeList)}, which gives the same values.
+     */
+    public void preprocess(byte[] part10, int length, float[] destination, int offset)
+            throws DicomException, IOException {
+        Image image = nativeReader.read(part10, length);
+        if (image == null) {
+            AttributeList list = new AttributeList();
+            try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10, 0, length))) {
+                list.read(in);
+            }
+            image = decode(list);
+        }
+        preprocess(image, destination, offset);
+    }
+
+    /**
      * Writes {@link #imageSize()} floats in 0..1 into {@code destination} from {@code offset}, row by
      * row, ready to be one [H, W, 1] slice of an [N, H, W, 1] tensor.
+     *
+     * <p>Rescale, normalization and inversion depend on the stored value alone, so they are computed
+     * once per distinct stored value into a look-up table, and the resize reads the table directly:
+     * two passes over the pixels (range and, for percentiles, counts; then the resize) whatever the
+     * normalization.
      */
     public void preprocess(Image image, float[] destination, int offset) {
         int n = image.rows() * image.columns();
@@ -102,16 +140,28 @@ public final class PixelPreprocessor {
             throw new IllegalArgumentException("destination has room for " + (destination.length - offset)
                     + " floats from offset " + offset + ", need " + imageSize());
         }
-        if (modality.length < n) {
-            modality = new float[n];
+        int[] stored = image.stored();
+        int minStored = Integer.MAX_VALUE;
+        int maxStored = Integer.MIN_VALUE;
+        for (int i = 0; i < n; i++) {
+            minStored = Math.min(minStored, stored[i]);
+            maxStored = Math.max(maxStored, stored[i]);
         }
+        int range = maxStored - minStored + 1;
+        if (n < 1 || range > MAX_STORED_RANGE || range < 1) {
+            throw new IllegalArgumentException("stored values of " + n + " pixels span " + minStored + ".."
+                    + maxStored + "; expected at least one pixel and at most 16 bits");
+        }
+        lutBase = minStored;
+        double slope = image.rescaleSlope();
+        double intercept = image.rescaleIntercept();
         float min = Float.POSITIVE_INFINITY;
         float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            float v = (float) (image.stored()[i] * image.rescaleSlope() + image.rescaleIntercept());
-            modality[i] = v;
-            min = Math.min(min, v);
-            max = Math.max(max, v);
+        for (int v = 0; v < range; v++) {
+            float m = modality(minStored + v, slope, intercept);
+            lut[v] = m;
+            min = Math.min(min, m);
+            max = Math.max(max, m);
         }
         double low;
         double high;
@@ -122,19 +172,24 @@ public final class PixelPreprocessor {
             low = image.windowCenter() - 0.5 - (image.windowWidth() - 1) / 2;
             high = image.windowCenter() - 0.5 + (image.windowWidth() - 1) / 2;
         } else {
-            double[] bounds = percentiles(n, min, max);
+            double[] bounds = percentiles(stored, n, range, min, max);
             low = bounds[0];
             high = bounds[1];
         }
         double scale = high > low ? 1.0 / (high - low) : 0.0;
-        for (int i = 0; i < n; i++) {
-            double t = (modality[i] - low) * scale;
+        for (int v = 0; v < range; v++) {
+            double t = (lut[v] - low) * scale;
             t = t < 0 ? 0 : (t > 1 ? 1 : t);
             // MONOCHROME1 shows low values bright; invert so the model always sees bright = attenuating.
-            modality[i] = (float) (image.monochrome1() ? 1 - t : t);
+            lut[v] = (float) (image.monochrome1() ? 1 - t : t);
         }
         boolean mirror = options.flip() == Flip.CHEST_WALL_LEFT && chestWallOnRight(image);
-        resizeInto(image.rows(), image.columns(), mirror, destination, offset);
+        resizeInto(stored, image.rows(), image.columns(), mirror, destination, offset);
+    }
+
+    /** Modality value of a stored value, with the same float rounding whichever path decoded it. */
+    private static float modality(int stored, double slope, double intercept) {
+        return (float) (stored * slope + intercept);
     }
 
     /**
@@ -235,21 +290,32 @@ public final class PixelPreprocessor {
         for (int r = 0; r < image.rows(); r++) {
             int row = r * columns;
             for (int c = 0; c < half; c++) {
-                left += modality[row + c];
-                right += modality[row + columns - 1 - c];
+                left += normalized(image.stored(), row + c);
+                right += normalized(image.stored(), row + columns - 1 - c);
             }
         }
         return right > left;
     }
 
-    private double[] percentiles(int n, float min, float max) {
+    /**
+     * The two percentiles of the modality values, read off a {@value #HISTOGRAM_BINS}-bin histogram
+     * between their minimum and maximum. Pixels are counted per stored value first, which bins them
+     * exactly as binning each pixel's modality value would, at the cost of one bin per distinct value.
+     */
+    private double[] percentiles(int[] stored, int n, int range, float min, float max) {
         if (!(max > min)) {
             return new double[] {min, min};
         }
+        Arrays.fill(counts, 0, range, 0);
+        for (int i = 0; i < n; i++) {
+            counts[stored[i] - lutBase]++;
+        }
         Arrays.fill(histogram, 0);
         double binScale = (HISTOGRAM_BINS - 1) / (double) (max - min);
-        for (int i = 0; i < n; i++) {
-            histogram[(int) ((modality[i] - min) * binScale)]++;
+        for (int v = 0; v < range; v++) {
+            if (counts[v] != 0) {
+                histogram[(int) ((lut[v] - min) * binScale)] += counts[v];
+            }
         }
         double lowRank = options.lowPercentile() / 100.0 * (n - 1);
         double highRank = options.highPercentile() / 100.0 * (n - 1);
@@ -276,7 +342,7 @@ public final class PixelPreprocessor {
      * shrinking (so tiny bright dots survive as dimmer dots instead of vanishing between samples),
      * bilinear when enlarging. The image sits at the left edge, centred vertically; the rest is 0.
      */
-    private void resizeInto(int rows, int columns, boolean mirror, float[] destination, int offset) {
+    private void resizeInto(int[] stored, int rows, int columns, boolean mirror, float[] destination, int offset) {
         int height = options.height();
         int width = options.width();
         double scale = Math.min(height / (double) rows, width / (double) columns);
@@ -286,44 +352,81 @@ public final class PixelPreprocessor {
         Arrays.fill(destination, offset, offset + height * width, 0f);
         double sy = rows / (double) outRows;
         double sx = columns / (double) outColumns;
+        if (sy >= 1 && sx >= 1) {
+            shrinkInto(stored, rows, columns, mirror, outRows, outColumns, sy, sx, destination, offset + top * width);
+            return;
+        }
         for (int oy = 0; oy < outRows; oy++) {
             int base = offset + (top + oy) * width;
             for (int ox = 0; ox < outColumns; ox++) {
-                float v;
-                if (sy >= 1 && sx >= 1) {
-                    int y0 = (int) (oy * sy);
-                    int y1 = Math.max(y0 + 1, Math.min(rows, (int) ((oy + 1) * sy)));
-                    int x0 = (int) (ox * sx);
-                    int x1 = Math.max(x0 + 1, Math.min(columns, (int) ((ox + 1) * sx)));
-                    double sum = 0;
-                    for (int y = y0; y < y1; y++) {
-                        int row = y * columns;
-                        for (int x = x0; x < x1; x++) {
-                            sum += modality[row + (mirror ? columns - 1 - x : x)];
-                        }
-                    }
-                    v = (float) (sum / ((y1 - y0) * (x1 - x0)));
-                } else {
-                    double y = Math.max(0, Math.min(rows - 1, (oy + 0.5) * sy - 0.5));
-                    double x = Math.max(0, Math.min(columns - 1, (ox + 0.5) * sx - 0.5));
-                    int y0 = (int) y;
-                    int x0 = (int) x;
-                    int y1 = Math.min(rows - 1, y0 + 1);
-                    int x1 = Math.min(columns - 1, x0 + 1);
-                    double fy = y - y0;
-                    double fx = x - x0;
-                    double a = sample(y0, x0, columns, mirror);
-                    double b = sample(y0, x1, columns, mirror);
-                    double c = sample(y1, x0, columns, mirror);
-                    double d = sample(y1, x1, columns, mirror);
-                    v = (float) ((a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy);
-                }
-                destination[base + ox] = v;
+                double y = Math.max(0, Math.min(rows - 1, (oy + 0.5) * sy - 0.5));
+                double x = Math.max(0, Math.min(columns - 1, (ox + 0.5) * sx - 0.5));
+                int y0 = (int) y;
+                int x0 = (int) x;
+                int y1 = Math.min(rows - 1, y0 + 1);
+                int x1 = Math.min(columns - 1, x0 + 1);
+                double fy = y - y0;
+                double fx = x - x0;
+                double a = sample(stored, y0, x0, columns, mirror);
+                double b = sample(stored, y0, x1, columns, mirror);
+                double c = sample(stored, y1, x0, columns, mirror);
+                double d = sample(stored, y1, x1, columns, mirror);
+                destination[base + ox] = (float) ((a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy);
             }
         }
     }
 
-    private float sample(int y, int x, int columns, boolean mirror) {
-        return modality[y * columns + (mirror ? columns - 1 - x : x)];
+    /**
+     * Area averaging, row by row through the source so that it is read once and in order: each
+     * source row adds its column-block sums to the output row's accumulators, whose chains of
+     * additions are independent of each other (one long chain per output pixel would stall on the
+     * latency of every addition).
+     */
+    private void shrinkInto(int[] stored, int rows, int columns, boolean mirror, int outRows, int outColumns,
+                            double sy, double sx, float[] destination, int offset) {
+        if (blockStart.length < outColumns) {
+            blockStart = new int[outColumns];
+            blockEnd = new int[outColumns];
+            sums = new double[outColumns];
+        }
+        for (int ox = 0; ox < outColumns; ox++) {
+            int x0 = (int) (ox * sx);
+            int x1 = Math.max(x0 + 1, Math.min(columns, (int) ((ox + 1) * sx)));
+            // Mirrored, source columns [x0, x1) are read from the other end of the row.
+            blockStart[ox] = mirror ? columns - x1 : x0;
+            blockEnd[ox] = mirror ? columns - x0 : x1;
+        }
+        float[] table = lut;
+        int base = lutBase;
+        int width = options.width();
+        for (int oy = 0; oy < outRows; oy++) {
+            int y0 = (int) (oy * sy);
+            int y1 = Math.max(y0 + 1, Math.min(rows, (int) ((oy + 1) * sy)));
+            Arrays.fill(sums, 0, outColumns, 0);
+            for (int y = y0; y < y1; y++) {
+                int row = y * columns;
+                for (int ox = 0; ox < outColumns; ox++) {
+                    double sum = 0;
+                    for (int x = row + blockStart[ox], end = row + blockEnd[ox]; x < end; x++) {
+                        sum += table[stored[x] - base];
+                    }
+                    sums[ox] += sum;
+                }
+            }
+            int out = offset + oy * width;
+            int blockRows = y1 - y0;
+            for (int ox = 0; ox < outColumns; ox++) {
+                destination[out + ox] = (float) (sums[ox] / (blockRows * (blockEnd[ox] - blockStart[ox])));
+            }
+        }
+    }
+
+    private float sample(int[] stored, int y, int x, int columns, boolean mirror) {
+        return normalized(stored, y * columns + (mirror ? columns - 1 - x : x));
+    }
+
+    /** The normalized value of pixel {@code i}, once the table is built for its image. */
+    private float normalized(int[] stored, int i) {
+        return lut[stored[i] - lutBase];
     }
 }
