@@ -14,6 +14,7 @@ import io.rtr.inference.pipeline.BlobFetcher;
 import io.rtr.inference.pipeline.ScoringPipeline;
 import io.rtr.inference.pixels.PixelPreprocessor;
 import io.rtr.inference.reference.ReferenceModel;
+import io.rtr.inference.reference.ReferenceModelTrainer;
 import io.rtr.schemas.CompletenessReason;
 import io.rtr.schemas.IngestSource;
 import io.rtr.schemas.InstanceReceived;
@@ -47,7 +48,11 @@ import java.util.stream.Stream;
  * Options: {@code --studies N} phantom studies of four views; {@code --threads T} decode threads
  * and TensorFlow intra-op threads; {@code --batches} the sweep; {@code --size RxC} phantom matrix;
  * {@code --seconds S} minimum time per measurement; {@code --model-dir} a SavedModel instead of the
- * reference model.
+ * reference model; {@code --timing-model RxC} after the reference sweep, a second sweep on a timing
+ * model: the reference network's graph at an RxC input with {@code --timing-widen K} (default 2)
+ * times its filters and random weights, generated for this run only, so that the model costs what
+ * a production screening model costs per image and the overhead can be read where the model
+ * dominates; {@code --timing-batches} its sweep (default: the same as {@code --batches}).
  */
 public final class InferenceBench {
 
@@ -66,19 +71,25 @@ public final class InferenceBench {
         int columns = 416;
         double seconds = 3;
         Path modelDir = null;
+        int[] timingSize = null;
+        int widen = 2;
+        int[] timingBatches = null;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : "";
             switch (args[i]) {
                 case "--studies" -> studies = Integer.parseInt(value);
                 case "--threads" -> threads = Integer.parseInt(value);
-                case "--batches" -> batches = Arrays.stream(value.split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--batches" -> batches = batchList(value);
                 case "--size" -> {
-                    String[] parts = value.toLowerCase(Locale.ROOT).split("x");
-                    rows = Integer.parseInt(parts[0]);
-                    columns = Integer.parseInt(parts[1]);
+                    int[] size = size(value);
+                    rows = size[0];
+                    columns = size[1];
                 }
                 case "--seconds" -> seconds = Double.parseDouble(value);
                 case "--model-dir" -> modelDir = Path.of(value);
+                case "--timing-model" -> timingSize = size(value);
+                case "--timing-widen" -> widen = Integer.parseInt(value);
+                case "--timing-batches" -> timingBatches = batchList(value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
             i++;
@@ -90,11 +101,29 @@ public final class InferenceBench {
             }
             List<StudyAssembled> events = writeStudies(work.resolve("blobs"), studies, rows, columns);
             run(modelDir, events, threads, batches, seconds, rows, columns);
+            if (timingSize != null) {
+                Path timing = work.resolve("timing-model");
+                long flops = ReferenceModelTrainer.exportTimingModel(timing, timingSize[0], timingSize[1], widen, 1);
+                System.out.printf(Locale.ROOT, "%ntiming model (random weights, for timing only, never a classifier):"
+                        + " the reference network %dx wider at %dx%d input, %.2f GFLOP per image%n", widen,
+                        timingSize[0], timingSize[1], flops / 1e9);
+                run(timing.resolve("saved_model"), events, threads, timingBatches == null ? batches : timingBatches,
+                        seconds, rows, columns);
+            }
         } finally {
             try (Stream<Path> walk = Files.walk(work)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    private static int[] batchList(String value) {
+        return Arrays.stream(value.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    private static int[] size(String value) {
+        String[] parts = value.toLowerCase(Locale.ROOT).split("x");
+        return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
     }
 
     private static void run(Path modelDir, List<StudyAssembled> events, int threads, int[] batches, double seconds,

@@ -72,6 +72,8 @@ public final class ReferenceModelTrainer {
     /** Validation images (for the decision threshold) start here; never used for training or AUC. */
     static final long VALIDATION_SEED = 500_000_000L;
 
+    /** Filters of the three conv layers of the reference network. */
+    private static final int[] CHANNELS = {12, 24, 32};
     private static final int BATCH = 32;
     private static final int HELD_OUT = 400;
     private static final int VALIDATION = 400;
@@ -102,6 +104,44 @@ public final class ReferenceModelTrainer {
         return new ModelDescriptor("rtr-reference-cnn", "1.0.0", "serving_default", "image",
                 new long[] {-1, SIZE, SIZE, 1}, "DT_FLOAT", "score", "DT_FLOAT",
                 PixelPreprocessor.Normalization.WINDOW, 0.5, 99.5, PixelPreprocessor.Flip.CHEST_WALL_LEFT, threshold);
+    }
+
+    /**
+     * Exports the reference network's graph, built by the same code, at another input size and with
+     * {@code widen} times its filters, with seeded random weights and no training, plus a descriptor
+     * naming it a timing model. It exists so that benchmarks can run a model whose compute is sized
+     * like a production screening model's; its scores mean nothing and it must never score studies.
+     *
+     * @return the number of floating-point operations (multiply and add counted apart) per image of
+     *         its convolutions, which are nearly all of its compute
+     */
+    public static long exportTimingModel(Path out, int height, int width, int widen, long seed) throws IOException {
+        int[] channels = Arrays.stream(CHANNELS).map(c -> c * widen).toArray();
+        Path savedModel = out.resolve("saved_model");
+        try (Graph graph = new Graph(); Session session = new Session(graph)) {
+            Ops tf = Ops.create(graph);
+            Placeholder<TFloat32> image = tf.withName("image").placeholder(TFloat32.class,
+                    Placeholder.shape(Shape.of(-1, height, width, 1)));
+            Operand<TFloat32> score = tf.withName("score").math.sigmoid(
+                    Network.logits(tf, image, new SplittableRandom(seed), new ArrayList<>(), channels));
+            session.initialize();
+            deleteRecursively(savedModel);
+            Files.createDirectories(out);
+            Signature signature = Signature.builder().key("serving_default").input("image", image)
+                    .output("score", score).build();
+            SavedModelBundle.exporter(savedModel.toString()).withSession(session).withSignature(signature).export();
+        }
+        new ModelDescriptor("rtr-timing-model-not-a-classifier", "random-weights-seed-" + seed, "serving_default",
+                "image", new long[] {-1, height, width, 1}, "DT_FLOAT", "score", "DT_FLOAT",
+                PixelPreprocessor.Normalization.WINDOW, 0.5, 99.5, PixelPreprocessor.Flip.CHEST_WALL_LEFT, 0.5)
+                .store(out.resolve(ModelDescriptor.FILE_NAME), "TIMING MODEL for benchmarks: the reference network"
+                        + " widened " + widen + "x at " + height + "x" + width + ", random weights, never trained;"
+                        + " its scores mean nothing");
+        long pixels = (long) height * width;
+        long quarter = (long) (height / 2) * (width / 2);
+        long sixteenth = (long) (height / 4) * (width / 4);
+        return 2 * 9 * (pixels * channels[0] + quarter * channels[0] * channels[1]
+                + sixteenth * channels[1] * channels[2]);
     }
 
     /**
@@ -330,24 +370,7 @@ public final class ReferenceModelTrainer {
             learningRate = tf.withName("learning_rate").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
 
             List<Variable<TFloat32>> weights = new ArrayList<>();
-            Variable<TFloat32> w1 = weight(tf, "conv1_kernel", init, weights, 3, 3, 1, 12);
-            Variable<TFloat32> b1 = weight(tf, "conv1_bias", null, weights, 12);
-            Variable<TFloat32> w2 = weight(tf, "conv2_kernel", init, weights, 3, 3, 12, 24);
-            Variable<TFloat32> b2 = weight(tf, "conv2_bias", null, weights, 24);
-            Variable<TFloat32> w3 = weight(tf, "conv3_kernel", init, weights, 3, 3, 24, 32);
-            Variable<TFloat32> b3 = weight(tf, "conv3_bias", null, weights, 32);
-            Variable<TFloat32> wd = weight(tf, "dense_kernel", init, weights, 64, 1);
-            Variable<TFloat32> bd = weight(tf, "dense_bias", null, weights, 1);
-
-            Operand<TFloat32> h = block(tf, image, w1, b1);
-            h = block(tf, h, w2, b2);
-            // One more conv without pooling widens the view to tell a mass from a patch of dense tissue.
-            h = tf.nn.relu(tf.nn.biasAdd(tf.nn.conv2d(h, w3, List.of(1L, 1L, 1L, 1L), "SAME"), b3));
-            // Global max finds "a lesion anywhere"; the mean gives the max a background to compare with.
-            Operand<TFloat32> pooled = tf.concat(List.of(
-                    tf.reduceMax(h, tf.constant(new int[] {1, 2})),
-                    tf.math.mean(h, tf.constant(new int[] {1, 2}))), tf.constant(1));
-            Operand<TFloat32> logits = tf.nn.biasAdd(tf.linalg.matMul(pooled, wd), bd);
+            Operand<TFloat32> logits = logits(tf, image, init, weights, CHANNELS);
             score = tf.withName("score").math.sigmoid(logits);
 
             // Numerically stable sigmoid cross-entropy: max(z, 0) - z*y + log(1 + exp(-|z|)).
@@ -365,6 +388,32 @@ public final class ReferenceModelTrainer {
                 updates.add(tf.train.applyAdam(w, m, v, beta1Power, beta2Power, learningRate,
                         tf.constant(BETA1), tf.constant(BETA2), tf.constant(1e-7f), gradients.<TFloat32>dy(i)));
             }
+        }
+
+        /**
+         * The forward pass up to the logit: conv blocks of {@code channels[0]} and {@code channels[1]}
+         * filters, a third conv of {@code channels[2]}, global max and mean pooling, one dense unit.
+         */
+        static Operand<TFloat32> logits(Ops tf, Operand<TFloat32> image, SplittableRandom init,
+                                        List<Variable<TFloat32>> weights, int[] channels) {
+            Variable<TFloat32> w1 = weight(tf, "conv1_kernel", init, weights, 3, 3, 1, channels[0]);
+            Variable<TFloat32> b1 = weight(tf, "conv1_bias", null, weights, channels[0]);
+            Variable<TFloat32> w2 = weight(tf, "conv2_kernel", init, weights, 3, 3, channels[0], channels[1]);
+            Variable<TFloat32> b2 = weight(tf, "conv2_bias", null, weights, channels[1]);
+            Variable<TFloat32> w3 = weight(tf, "conv3_kernel", init, weights, 3, 3, channels[1], channels[2]);
+            Variable<TFloat32> b3 = weight(tf, "conv3_bias", null, weights, channels[2]);
+            Variable<TFloat32> wd = weight(tf, "dense_kernel", init, weights, 2L * channels[2], 1);
+            Variable<TFloat32> bd = weight(tf, "dense_bias", null, weights, 1);
+
+            Operand<TFloat32> h = block(tf, image, w1, b1);
+            h = block(tf, h, w2, b2);
+            // One more conv without pooling widens the view to tell a mass from a patch of dense tissue.
+            h = tf.nn.relu(tf.nn.biasAdd(tf.nn.conv2d(h, w3, List.of(1L, 1L, 1L, 1L), "SAME"), b3));
+            // Global max finds "a lesion anywhere"; the mean gives the max a background to compare with.
+            Operand<TFloat32> pooled = tf.concat(List.of(
+                    tf.reduceMax(h, tf.constant(new int[] {1, 2})),
+                    tf.math.mean(h, tf.constant(new int[] {1, 2}))), tf.constant(1));
+            return tf.nn.biasAdd(tf.linalg.matMul(pooled, wd), bd);
         }
 
         private static Operand<TFloat32> block(Ops tf, Operand<TFloat32> in, Variable<TFloat32> kernel,
