@@ -206,8 +206,11 @@ final class NativeImageReader {
                 stored[i] = b[pos + i] & mask;
             }
         }
-        return new PixelPreprocessor.Image(rows, columns, stored, monochrome1, slope == 0 ? 1.0 : slope, intercept,
-                centre, width, laterality.isEmpty() ? null : laterality);
+        // Masked and sign-extended values cannot leave the BitsStored range, so no pass is needed to find it.
+        int minStored = signed ? -(1 << (bitsStored - 1)) : 0;
+        int maxStored = signed ? (1 << (bitsStored - 1)) - 1 : mask;
+        return new PixelPreprocessor.Image(rows, columns, stored, minStored, maxStored, monochrome1,
+                slope == 0 ? 1.0 : slope, intercept, centre, width, laterality.isEmpty() ? null : laterality);
     }
 
     /** Reads a tag (and, in explicit VR outside items, the VR) and leaves pos at the length field. */

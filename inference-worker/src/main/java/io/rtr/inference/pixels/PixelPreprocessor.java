@@ -58,16 +58,46 @@ public final class PixelPreprocessor {
 
     /**
      * A decoded single-frame grayscale image: stored values plus what is needed to interpret them.
-     * Window centre/width are NaN when the object has none; laterality is null when unknown.
+     * Every stored value lies in {@code [minStored, maxStored]}, a range of at most 16 bits; the
+     * bounds need not be attained (a reader that masked to BitsStored may give the whole BitsStored
+     * range). Window centre/width are NaN when the object has none; laterality is null when unknown.
      */
-    public record Image(int rows, int columns, int[] stored, boolean monochrome1, double rescaleSlope,
-                        double rescaleIntercept, double windowCenter, double windowWidth, String laterality) {
+    public record Image(int rows, int columns, int[] stored, int minStored, int maxStored, boolean monochrome1,
+                        double rescaleSlope, double rescaleIntercept, double windowCenter, double windowWidth,
+                        String laterality) {
         public Image {
             Objects.requireNonNull(stored, "stored");
-            if (stored.length < rows * columns) {
+            if (rows < 1 || columns < 1 || stored.length < rows * columns) {
                 throw new IllegalArgumentException("pixel data has " + stored.length + " values, expected "
-                        + rows * columns);
+                        + rows + " x " + columns + " >= 1");
             }
+            if (maxStored < minStored || (long) maxStored - minStored >= MAX_STORED_RANGE) {
+                throw new IllegalArgumentException("stored values span " + minStored + ".." + maxStored
+                        + "; expected at most 16 bits");
+            }
+        }
+
+        /** An image whose stored-value bounds are found by looking at every pixel. */
+        public Image(int rows, int columns, int[] stored, boolean monochrome1, double rescaleSlope,
+                     double rescaleIntercept, double windowCenter, double windowWidth, String laterality) {
+            this(rows, columns, stored, min(stored, rows * columns), max(stored, rows * columns), monochrome1,
+                    rescaleSlope, rescaleIntercept, windowCenter, windowWidth, laterality);
+        }
+
+        private static int min(int[] values, int n) {
+            int min = Integer.MAX_VALUE;
+            for (int i = 0; i < Math.min(n, values.length); i++) {
+                min = Math.min(min, values[i]);
+            }
+            return min;
+        }
+
+        private static int max(int[] values, int n) {
+            int max = Integer.MIN_VALUE;
+            for (int i = 0; i < Math.min(n, values.length); i++) {
+                max = Math.max(max, values[i]);
+            }
+            return max;
         }
     }
 
@@ -130,9 +160,8 @@ public final class PixelPreprocessor {
      * row, ready to be one [H, W, 1] slice of an [N, H, W, 1] tensor.
      *
      * <p>Rescale, normalization and inversion depend on the stored value alone, so they are computed
-     * once per distinct stored value into a look-up table, and the resize reads the table directly:
-     * two passes over the pixels (range and, for percentiles, counts; then the resize) whatever the
-     * normalization.
+     * once per possible stored value into a look-up table, and the resize reads the table directly:
+     * one pass over the pixels with a window, two with percentiles (counts per stored value first).
      */
     public void preprocess(Image image, float[] destination, int offset) {
         int n = image.rows() * image.columns();
@@ -141,27 +170,13 @@ public final class PixelPreprocessor {
                     + " floats from offset " + offset + ", need " + imageSize());
         }
         int[] stored = image.stored();
-        int minStored = Integer.MAX_VALUE;
-        int maxStored = Integer.MIN_VALUE;
-        for (int i = 0; i < n; i++) {
-            minStored = Math.min(minStored, stored[i]);
-            maxStored = Math.max(maxStored, stored[i]);
-        }
-        int range = maxStored - minStored + 1;
-        if (n < 1 || range > MAX_STORED_RANGE || range < 1) {
-            throw new IllegalArgumentException("stored values of " + n + " pixels span " + minStored + ".."
-                    + maxStored + "; expected at least one pixel and at most 16 bits");
-        }
+        int minStored = image.minStored();
+        int range = image.maxStored() - minStored + 1;
         lutBase = minStored;
         double slope = image.rescaleSlope();
         double intercept = image.rescaleIntercept();
-        float min = Float.POSITIVE_INFINITY;
-        float max = Float.NEGATIVE_INFINITY;
         for (int v = 0; v < range; v++) {
-            float m = modality(minStored + v, slope, intercept);
-            lut[v] = m;
-            min = Math.min(min, m);
-            max = Math.max(max, m);
+            lut[v] = modality(minStored + v, slope, intercept);
         }
         double low;
         double high;
@@ -172,7 +187,7 @@ public final class PixelPreprocessor {
             low = image.windowCenter() - 0.5 - (image.windowWidth() - 1) / 2;
             high = image.windowCenter() - 0.5 + (image.windowWidth() - 1) / 2;
         } else {
-            double[] bounds = percentiles(stored, n, range, min, max);
+            double[] bounds = percentiles(stored, n, range);
             low = bounds[0];
             high = bounds[1];
         }
@@ -302,13 +317,22 @@ public final class PixelPreprocessor {
      * between their minimum and maximum. Pixels are counted per stored value first, which bins them
      * exactly as binning each pixel's modality value would, at the cost of one bin per distinct value.
      */
-    private double[] percentiles(int[] stored, int n, int range, float min, float max) {
-        if (!(max > min)) {
-            return new double[] {min, min};
-        }
+    private double[] percentiles(int[] stored, int n, int range) {
         Arrays.fill(counts, 0, range, 0);
         for (int i = 0; i < n; i++) {
             counts[stored[i] - lutBase]++;
+        }
+        // The extremes of the values present, not of the bounds, as binning every pixel would see them.
+        float min = Float.POSITIVE_INFINITY;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int v = 0; v < range; v++) {
+            if (counts[v] != 0) {
+                min = Math.min(min, lut[v]);
+                max = Math.max(max, lut[v]);
+            }
+        }
+        if (!(max > min)) {
+            return new double[] {min, min};
         }
         Arrays.fill(histogram, 0);
         double binScale = (HISTOGRAM_BINS - 1) / (double) (max - min);
