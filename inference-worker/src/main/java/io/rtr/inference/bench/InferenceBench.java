@@ -47,7 +47,7 @@ import java.util.stream.Stream;
  *
  * Options: {@code --studies N} phantom studies of four views; {@code --threads T} decode threads
  * and TensorFlow intra-op threads; {@code --batches} the sweep; {@code --size RxC} phantom matrix;
- * {@code --seconds S} minimum time per measurement; {@code --model-dir} a SavedModel instead of the
+ * {@code --seconds S} minimum time per measurement (worker and bare passes alternate); {@code --model-dir} a SavedModel instead of the
  * reference model; {@code --timing-model RxC} after the reference sweep, a second sweep on a timing
  * model: the reference network's graph at an RxC input with {@code --timing-widen K} (default 2)
  * times its filters and random weights, generated for this run only, so that the model costs what
@@ -142,16 +142,16 @@ public final class InferenceBench {
             System.out.printf(Locale.ROOT, "%6s | %12s %12s | %12s %12s | %9s%n", "batch", "worker st/s", "worker im/s",
                     "bare-TF st/s", "bare-TF im/s", "overhead");
             for (int batch : batches) {
-                double worker;
+                double[] perPass;
+                List<float[]> batchBuffers = layOut(preprocessed, scorer.imageSize(), batch);
                 // One pipeline per batch size for all passes, as one worker keeps one for its life.
                 try (ScoringPipeline pipeline = new ScoringPipeline(scorer, new BlobFetcher(null), threads, batch)) {
-                    worker = measure(seconds, () -> pipelinePass(pipeline, events, batch));
+                    perPass = measure(seconds, () -> pipelinePass(pipeline, events, batch),
+                            () -> barePass(scorer, batchBuffers, images, batch));
                 }
-                List<float[]> batchBuffers = layOut(preprocessed, scorer.imageSize(), batch);
-                double bare = measure(seconds, () -> barePass(scorer, batchBuffers, images, batch));
                 // Both passes score the same number of images, so rates compare directly.
-                double workerImages = images / worker;
-                double bareImages = images / bare;
+                double workerImages = images / perPass[0];
+                double bareImages = images / perPass[1];
                 System.out.printf(Locale.ROOT, "%6d | %12.1f %12.1f | %12.1f %12.1f | %8.1f%%%n", batch,
                         workerImages / 4, workerImages, bareImages / 4, bareImages,
                         100.0 * (1 - workerImages / bareImages));
@@ -159,18 +159,26 @@ public final class InferenceBench {
         }
     }
 
-    /** Seconds per pass: one warm-up pass, then passes until {@code seconds} have gone by. */
-    private static double measure(double seconds, Pass pass) throws Exception {
-        pass.run();
+    /**
+     * Mean seconds per pass of the worker and of the bare loop: one warm-up pass each, then the two
+     * alternate until each has run for {@code seconds}. Alternating gives both the same share of
+     * whatever else the machine is doing meanwhile, so that their ratio, the overhead, stays fair.
+     */
+    private static double[] measure(double seconds, Pass worker, Pass bare) throws Exception {
+        worker.run();
+        bare.run();
+        long[] elapsed = new long[2];
         int passes = 0;
-        long start = System.nanoTime();
-        long elapsed;
         do {
-            pass.run();
+            long t0 = System.nanoTime();
+            worker.run();
+            long t1 = System.nanoTime();
+            bare.run();
+            elapsed[0] += t1 - t0;
+            elapsed[1] += System.nanoTime() - t1;
             passes++;
-            elapsed = System.nanoTime() - start;
-        } while (elapsed < seconds * 1e9);
-        return elapsed / 1e9 / passes;
+        } while (Math.min(elapsed[0], elapsed[1]) < seconds * 1e9);
+        return new double[] {elapsed[0] / 1e9 / passes, elapsed[1] / 1e9 / passes};
     }
 
     /** One pass of a benchmark. */
