@@ -139,46 +139,59 @@ public final class InferenceBench {
                     columns, Files.size(Path.of(URI.create(events.get(0).getInstances().get(0).getBlobUri())))
                             / 1024.0, threads, threads, seconds);
             stageCosts(events, scorer);
-            System.out.printf(Locale.ROOT, "%6s | %12s %12s | %12s %12s | %9s%n", "batch", "worker st/s", "worker im/s",
-                    "bare-TF st/s", "bare-TF im/s", "overhead");
+            System.out.printf(Locale.ROOT, "%6s | %12s %12s | %12s %12s | %9s | %s%n", "batch", "worker st/s",
+                    "worker im/s", "bare-TF st/s", "bare-TF im/s", "overhead", "paired passes' overheads");
             for (int batch : batches) {
-                double[] perPass;
+                Measurement m;
                 List<float[]> batchBuffers = layOut(preprocessed, scorer.imageSize(), batch);
                 // One pipeline per batch size for all passes, as one worker keeps one for its life.
                 try (ScoringPipeline pipeline = new ScoringPipeline(scorer, new BlobFetcher(null), threads, batch)) {
-                    perPass = measure(seconds, () -> pipelinePass(pipeline, events, batch),
+                    m = measure(seconds, () -> pipelinePass(pipeline, events, batch),
                             () -> barePass(scorer, batchBuffers, images, batch));
                 }
                 // Both passes score the same number of images, so rates compare directly.
-                double workerImages = images / perPass[0];
-                double bareImages = images / perPass[1];
-                System.out.printf(Locale.ROOT, "%6d | %12.1f %12.1f | %12.1f %12.1f | %8.1f%%%n", batch,
-                        workerImages / 4, workerImages, bareImages / 4, bareImages,
-                        100.0 * (1 - workerImages / bareImages));
+                double workerImages = images / m.workerSeconds();
+                double bareImages = images / m.bareSeconds();
+                System.out.printf(Locale.ROOT, "%6d | %12.1f %12.1f | %12.1f %12.1f | %8.1f%% | %6.1f%% .. %5.1f%%%n",
+                        batch, workerImages / 4, workerImages, bareImages / 4, bareImages,
+                        100.0 * (1 - workerImages / bareImages), 100 * m.lowestOverhead(), 100 * m.highestOverhead());
             }
         }
     }
 
+    /** Mean seconds per pass of the worker and of the bare loop, and the range of the paired passes' overheads. */
+    private record Measurement(double workerSeconds, double bareSeconds, double lowestOverhead,
+                               double highestOverhead) {
+    }
+
     /**
-     * Mean seconds per pass of the worker and of the bare loop: one warm-up pass each, then the two
-     * alternate until each has run for {@code seconds}. Alternating gives both the same share of
-     * whatever else the machine is doing meanwhile, so that their ratio, the overhead, stays fair.
+     * One warm-up pass each, then worker and bare passes alternate until each has run for
+     * {@code seconds}. Alternating gives both the same share of whatever else the machine is doing
+     * meanwhile, so that their ratio, the overhead, stays fair; the spread of the overheads of
+     * adjacent pairs shows how much that other load moved the figures.
      */
-    private static double[] measure(double seconds, Pass worker, Pass bare) throws Exception {
+    private static Measurement measure(double seconds, Pass worker, Pass bare) throws Exception {
         worker.run();
         bare.run();
-        long[] elapsed = new long[2];
+        long workerNanos = 0;
+        long bareNanos = 0;
+        double lowest = Double.POSITIVE_INFINITY;
+        double highest = Double.NEGATIVE_INFINITY;
         int passes = 0;
         do {
             long t0 = System.nanoTime();
             worker.run();
             long t1 = System.nanoTime();
             bare.run();
-            elapsed[0] += t1 - t0;
-            elapsed[1] += System.nanoTime() - t1;
+            long t2 = System.nanoTime();
+            workerNanos += t1 - t0;
+            bareNanos += t2 - t1;
+            double overhead = 1 - (t2 - t1) / (double) (t1 - t0);
+            lowest = Math.min(lowest, overhead);
+            highest = Math.max(highest, overhead);
             passes++;
-        } while (Math.min(elapsed[0], elapsed[1]) < seconds * 1e9);
-        return new double[] {elapsed[0] / 1e9 / passes, elapsed[1] / 1e9 / passes};
+        } while (Math.min(workerNanos, bareNanos) < seconds * 1e9);
+        return new Measurement(workerNanos / 1e9 / passes, bareNanos / 1e9 / passes, lowest, highest);
     }
 
     /** One pass of a benchmark. */
