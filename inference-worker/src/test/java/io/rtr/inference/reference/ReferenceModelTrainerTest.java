@@ -52,4 +52,20 @@ class ReferenceModelTrainerTest {
         }
         assertThat(bytes).isLessThan(2L * 1024 * 1024);
     }
+
+    @Test
+    void timingModelIsTheWidenedNetworkAtItsInputSizeAndSaysItIsNoClassifier() throws Exception {
+        long flops = ReferenceModelTrainer.exportTimingModel(dir, 40, 32, 2, 3);
+        // conv1 24 filters at 40x32, conv2 48 at 20x16, conv3 64 at 10x8; 9 taps, multiply and add.
+        assertThat(flops).isEqualTo(2L * 9 * (40 * 32 * 24 + 20 * 16 * 24 * 48 + 10 * 8 * 48 * 64));
+        try (SavedModelScorer scorer = SavedModelScorer.open(dir.resolve("saved_model"))) {
+            assertThat(scorer.descriptor().modelName()).contains("timing").contains("not-a-classifier");
+            assertThat(scorer.descriptor().inputShape()).containsExactly(-1, 40, 32, 1);
+            float[] scores = scorer.score(new float[3 * 40 * 32], 3);
+            assertThat(scores).hasSize(3);
+            assertThat(scores[2]).isBetween(0f, 1f);
+        }
+        assertThat(Files.readString(dir.resolve(ModelDescriptor.FILE_NAME))).contains("TIMING MODEL")
+                .contains("random weights");
+    }
 }
