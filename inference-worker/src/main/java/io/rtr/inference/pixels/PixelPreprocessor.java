@@ -116,7 +116,7 @@ public final class PixelPreprocessor {
     private int lutBase;
     private int[] blockStart = new int[0];
     private int[] blockEnd = new int[0];
-    private double[] sums = new double[0];
+    private double[] columnSums = new double[0];
 
     public PixelPreprocessor(Options options) {
         this.options = Objects.requireNonNull(options, "options");
@@ -401,17 +401,19 @@ public final class PixelPreprocessor {
     }
 
     /**
-     * Area averaging, row by row through the source so that it is read once and in order: each
-     * source row adds its column-block sums to the output row's accumulators, whose chains of
-     * additions are independent of each other (one long chain per output pixel would stall on the
-     * latency of every addition).
+     * Area averaging in two steps per output row: the block's source rows are first summed column by
+     * column (a plain loop over each row, with no short inner loops whose exits the branch predictor
+     * keeps missing, and independent additions), then each output pixel adds its columns of that row
+     * sum. Every source pixel is read once, in order.
      */
     private void shrinkInto(int[] stored, int rows, int columns, boolean mirror, int outRows, int outColumns,
                             double sy, double sx, float[] destination, int offset) {
         if (blockStart.length < outColumns) {
             blockStart = new int[outColumns];
             blockEnd = new int[outColumns];
-            sums = new double[outColumns];
+        }
+        if (columnSums.length < columns) {
+            columnSums = new double[columns];
         }
         for (int ox = 0; ox < outColumns; ox++) {
             int x0 = (int) (ox * sx);
@@ -422,25 +424,29 @@ public final class PixelPreprocessor {
         }
         float[] table = lut;
         int base = lutBase;
+        double[] sums = columnSums;
         int width = options.width();
         for (int oy = 0; oy < outRows; oy++) {
             int y0 = (int) (oy * sy);
             int y1 = Math.max(y0 + 1, Math.min(rows, (int) ((oy + 1) * sy)));
-            Arrays.fill(sums, 0, outColumns, 0);
-            for (int y = y0; y < y1; y++) {
+            int first = y0 * columns;
+            for (int x = 0; x < columns; x++) {
+                sums[x] = table[stored[first + x] - base];
+            }
+            for (int y = y0 + 1; y < y1; y++) {
                 int row = y * columns;
-                for (int ox = 0; ox < outColumns; ox++) {
-                    double sum = 0;
-                    for (int x = row + blockStart[ox], end = row + blockEnd[ox]; x < end; x++) {
-                        sum += table[stored[x] - base];
-                    }
-                    sums[ox] += sum;
+                for (int x = 0; x < columns; x++) {
+                    sums[x] += table[stored[row + x] - base];
                 }
             }
             int out = offset + oy * width;
             int blockRows = y1 - y0;
             for (int ox = 0; ox < outColumns; ox++) {
-                destination[out + ox] = (float) (sums[ox] / (blockRows * (blockEnd[ox] - blockStart[ox])));
+                double sum = 0;
+                for (int x = blockStart[ox]; x < blockEnd[ox]; x++) {
+                    sum += sums[x];
+                }
+                destination[out + ox] = (float) (sum / (blockRows * (blockEnd[ox] - blockStart[ox])));
             }
         }
     }
