@@ -122,9 +122,14 @@ final class NativeImageReader {
         while (pos < end) {
             int tag = header();
             int length = valueLength();
+            if ((tag >>> 16) == 0xFFFE) {
+                throw DECLINED; // an item or delimiter outside any sequence: malformed
+            }
             if (length == UNDEFINED_LENGTH) {
-                if (tag == PIXEL_DATA) {
-                    throw DECLINED; // encapsulated: compressed, PixelMed's job
+                // Encapsulated pixel data is compressed, PixelMed's job; an explicit UN of undefined
+                // length holds implicit VR contents, which the skipper below would misread.
+                if (tag == PIXEL_DATA || "UN".equals(vr)) {
+                    throw DECLINED;
                 }
                 skipUndefinedLengthSequence();
                 continue;
@@ -282,6 +287,9 @@ final class NativeImageReader {
                     break;
                 }
                 if (elementLength == UNDEFINED_LENGTH) {
+                    if ("UN".equals(vr)) {
+                        throw DECLINED;
+                    }
                     skipUndefinedLengthSequence();
                 } else {
                     pos += elementLength;
