@@ -48,11 +48,12 @@ import java.util.stream.Stream;
  * Options: {@code --studies N} phantom studies of four views; {@code --threads T} decode threads
  * and TensorFlow intra-op threads; {@code --batches} the sweep; {@code --size RxC} phantom matrix;
  * {@code --seconds S} minimum time per measurement (worker and bare passes alternate);
- * {@code --model-dir} a SavedModel instead of the reference model; {@code --timing-model RxC} after the reference sweep, a second sweep on a timing
- * model: the reference network's graph at an RxC input with {@code --timing-widen K} (default 2)
- * times its filters and random weights, generated for this run only, so that the model costs what
- * a production screening model costs per image and the overhead can be read where the model
- * dominates; {@code --timing-batches} its sweep (default: the same as {@code --batches}).
+ * {@code --model-dir} a SavedModel instead of the reference model; {@code --timing-model RxC} after
+ * the reference sweep, a second sweep on a timing model: the reference network's graph at an RxC
+ * input with {@code --timing-widen K} (default 2) times its filters and random weights, generated
+ * for this run only, so that the model costs what a production screening model costs per image
+ * and the overhead can be read where the model dominates; {@code --timing-batches} its sweep
+ * (default: the same as {@code --batches}).
  */
 public final class InferenceBench {
 

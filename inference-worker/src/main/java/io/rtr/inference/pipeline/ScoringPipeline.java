@@ -96,7 +96,8 @@ public final class ScoringPipeline implements AutoCloseable {
         this.imageSize = scorer.imageSize();
         this.batchScores = new float[batchMaxSize];
         PixelPreprocessor.Options options = scorer.descriptor().preprocessing();
-        this.decoders = ThreadLocal.withInitial(() -> new Decoder(new BlobFetcher.Blob(), new PixelPreprocessor(options)));
+        this.decoders = ThreadLocal.withInitial(() -> new Decoder(new BlobFetcher.Blob(),
+                new PixelPreprocessor(options)));
         AtomicInteger threadNumber = new AtomicInteger();
         ThreadFactory threads = r -> {
             Thread t = new Thread(r, "rtr-decode-" + threadNumber.incrementAndGet());
