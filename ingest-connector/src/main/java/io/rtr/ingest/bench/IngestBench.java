@@ -254,8 +254,9 @@ public final class IngestBench {
         }
 
         @Override
-        public Path newIncomingFile(String callingAe, String calledAe) throws IOException {
-            return inPlace ? delegate.newIncomingFile(callingAe, calledAe) : delegate.newIncomingFile();
+        public DicomScp.IncomingFile newIncomingFile(String callingAe, String calledAe) throws IOException {
+            return inPlace ? delegate.newIncomingFile(callingAe, calledAe)
+                    : DicomScp.Receiver.super.newIncomingFile(callingAe, calledAe); // a tmp file, renamed at commit
         }
 
         @Override
