@@ -144,8 +144,18 @@ public final class Spool {
         Path file = ready.resolve(id + "_" + encode(callingAe) + "_" + encode(calledAe) + "_" + source.name()
                 + IN_PLACE);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        // Counted once the name exists: a folder fsync started after this covers the creation.
-        readyChanges.incrementAndGet();
+        long change = readyChanges.incrementAndGet();
+        // Start making the name durable now, while the data streams in: by the commit it is usually
+        // done. Left to the commit, it would be a journal commit of its own right after the one the
+        // file's fsync needs (measured: commit 1.2-3.5 ms instead of 0.5-0.8 ms).
+        FOLDER_SYNCERS.execute(() -> {
+            try {
+                syncReady(change);
+            } catch (IOException e) {
+                // Not fatal here: the commit fsyncs the folder again and reports a failure to the sender.
+                LOG.debug("spool: early fsync of {} failed: {}", ready, e.toString());
+            }
+        });
         return new EntryFile(new Entry(id, file, 0, callingAe, calledAe, Instant.ofEpochMilli(millis), source),
                 channel);
     }
@@ -223,8 +233,8 @@ public final class Spool {
     /**
      * Makes a complete object written (and closed) through {@code incoming} durable and returns its
      * entry: writes the completion record and fsyncs the file, with the folder fsync for its creation
-     * beside it so that the journal commits both at once. The caller may answer the sender with
-     * success once this returns.
+     * (usually already done, see {@link #newEntryFile}) beside it. The caller may answer the sender
+     * with success once this returns.
      */
     public Entry commit(EntryFile incoming) throws IOException {
         if (!incoming.closed) {
