@@ -2,7 +2,6 @@ package io.rtr.ingest;
 
 import io.rtr.schemas.IngestSource;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -22,9 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +60,7 @@ public final class Spool {
     private static final int RECORD_VERSION = 1;
     /** The Part 10 preamble: free for application use (PS3.10 7.1), so the completion record lives there. */
     private static final int PREAMBLE = 128;
-    /** Runs the folder fsync of an in-place commit beside the file fsync, so the journal commits both at once. */
+    /** Runs the folder fsync for a new in-place file while its data streams in (see {@link #newEntryFile}). */
     private static final ExecutorService FOLDER_SYNCERS = new ThreadPoolExecutor(0, 16, 10, TimeUnit.SECONDS,
             new SynchronousQueue<>(), r -> {
                 Thread t = new Thread(r, "spool-folder-fsync");
@@ -232,19 +229,15 @@ public final class Spool {
 
     /**
      * Makes a complete object written (and closed) through {@code incoming} durable and returns its
-     * entry: writes the completion record and fsyncs the file, with the folder fsync for its creation
-     * (usually already done, see {@link #newEntryFile}) beside it. The caller may answer the sender
-     * with success once this returns.
+     * entry: writes the completion record, fsyncs the file, then makes sure the folder fsync for its
+     * creation (started by {@link #newEntryFile}, usually done by now) has completed. The caller may
+     * answer the sender with success once this returns.
      */
     public Entry commit(EntryFile incoming) throws IOException {
         if (!incoming.closed) {
             throw new IllegalStateException("commit of " + incoming.path() + " while it is still being written");
         }
         long created = readyChanges.get(); // covers this file's creation, which happened before
-        Future<?> folder = FOLDER_SYNCERS.submit(() -> {
-            syncReady(created);
-            return null;
-        });
         try (FileChannel channel = FileChannel.open(incoming.path(), StandardOpenOption.WRITE)) {
             if (incoming.size < PREAMBLE + 4) {
                 throw new IOException("not a Part 10 file: " + incoming.size
@@ -256,33 +249,13 @@ public final class Spool {
             }
             // fdatasync: the size and blocks the data needs are flushed with it; the times are not needed.
             channel.force(false);
-        } finally {
-            awaitQuietlyOnFailure(folder);
         }
-        try {
-            folder.get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while making the spool folder durable");
-        }
+        // Here, not on another thread: the early fsync has usually covered the name by now, and
+        // handing a no-op to a pool thread costs a wake-up the sender waits for on a busy machine.
+        syncReady(created);
         Entry receipt = incoming.receipt;
         return new Entry(receipt.id(), receipt.file(), incoming.size, receipt.callingAe(), receipt.calledAe(),
                 receipt.receivedAt(), receipt.source());
-    }
-
-    /** Lets a folder fsync finish before an exception leaves, so no task outlives the commit that started it. */
-    private static void awaitQuietlyOnFailure(Future<?> folder) {
-        if (!folder.isDone()) {
-            try {
-                folder.get();
-            } catch (ExecutionException e) {
-                // Reported by the caller's own get() on the success path; on failure the first error wins.
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     private static ByteBuffer record(long size, int crc) {
