@@ -223,8 +223,19 @@ public final class Spool {
 
     private String newId(long millis) {
         // Time first so that ids sort by arrival across restarts; the counter orders within a millisecond.
-        return String.format("%013d-%09d-%s", millis, sequence.incrementAndGet() % 1_000_000_000,
-                UUID.randomUUID().toString().substring(0, 8));
+        // Built by hand: String.format was an eighth of the association thread's Java CPU samples.
+        StringBuilder id = new StringBuilder(32);
+        zeroPadded(id, millis, 13).append('-');
+        zeroPadded(id, sequence.incrementAndGet() % 1_000_000_000, 9).append('-');
+        return id.append(UUID.randomUUID().toString(), 0, 8).toString();
+    }
+
+    private static StringBuilder zeroPadded(StringBuilder out, long value, int width) {
+        String digits = Long.toString(value);
+        for (int i = digits.length(); i < width; i++) {
+            out.append('0');
+        }
+        return out.append(digits);
     }
 
     /**
