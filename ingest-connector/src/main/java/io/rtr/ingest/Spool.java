@@ -2,6 +2,7 @@ package io.rtr.ingest;
 
 import io.rtr.schemas.IngestSource;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -21,7 +22,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +63,7 @@ public final class Spool {
     private static final int RECORD_VERSION = 1;
     /** The Part 10 preamble: free for application use (PS3.10 7.1), so the completion record lives there. */
     private static final int PREAMBLE = 128;
-    /** Runs the folder fsync for a new in-place file while its data streams in (see {@link #newEntryFile}). */
+    /** Runs the folder fsync for a new in-place file while its data streams in, or at commit beside the file fsync. */
     private static final ExecutorService FOLDER_SYNCERS = new ThreadPoolExecutor(0, 16, 10, TimeUnit.SECONDS,
             new SynchronousQueue<>(), r -> {
                 Thread t = new Thread(r, "spool-folder-fsync");
@@ -91,8 +94,11 @@ public final class Spool {
     /** Creations and renames in ready/ so far; a folder fsync started after change n covers n. */
     private final AtomicLong readyChanges = new AtomicLong();
     private final Object readySyncLock = new Object();
-    /** Highest change number a completed fsync of ready/ covers; guarded by readySyncLock. */
-    private long readyChangesSynced;
+    /**
+     * Highest change number a completed fsync of ready/ covers; written under readySyncLock, read
+     * without it where a covered change needs no fsync at all.
+     */
+    private volatile long readyChangesSynced;
 
     /** Opens (creating if needed) the spool in {@code dir} and clears its unfinished incoming files. */
     public Spool(Path dir) throws IOException {
@@ -154,7 +160,7 @@ public final class Spool {
             }
         });
         return new EntryFile(new Entry(id, file, 0, callingAe, calledAe, Instant.ofEpochMilli(millis), source),
-                channel);
+                channel, change);
     }
 
     /**
@@ -167,12 +173,15 @@ public final class Spool {
         private final Entry receipt;
         private final FileChannel channel;
         private final CRC32C crc = new CRC32C();
+        /** The change number of this file's creation in ready/, which a folder fsync must cover. */
+        private final long created;
         private long size;
         private boolean closed;
 
-        private EntryFile(Entry receipt, FileChannel channel) {
+        private EntryFile(Entry receipt, FileChannel channel, long created) {
             this.receipt = receipt;
             this.channel = channel;
+            this.created = created;
         }
 
         /** The file being written. */
@@ -240,15 +249,22 @@ public final class Spool {
 
     /**
      * Makes a complete object written (and closed) through {@code incoming} durable and returns its
-     * entry: writes the completion record, fsyncs the file, then makes sure the folder fsync for its
-     * creation (started by {@link #newEntryFile}, usually done by now) has completed. The caller may
-     * answer the sender with success once this returns.
+     * entry: writes the completion record and fsyncs the file, and makes sure a folder fsync that
+     * covers its creation (started by {@link #newEntryFile}, usually done by now) has completed. The
+     * caller may answer the sender with success once this returns.
      */
     public Entry commit(EntryFile incoming) throws IOException {
         if (!incoming.closed) {
             throw new IllegalStateException("commit of " + incoming.path() + " while it is still being written");
         }
-        long created = readyChanges.get(); // covers this file's creation, which happened before
+        long created = incoming.created;
+        // The early fsync has usually covered the name by now: then no other thread is woken, a
+        // wake-up the sender would wait for on a busy machine. If not, the folder fsync runs beside
+        // the file's, so that the sender waits for the slower of the two rather than both in a row.
+        Future<?> folder = readyChangesSynced >= created ? null : FOLDER_SYNCERS.submit(() -> {
+            syncReady(created);
+            return null;
+        });
         try (FileChannel channel = FileChannel.open(incoming.path(), StandardOpenOption.WRITE)) {
             if (incoming.size < PREAMBLE + 4) {
                 throw new IOException("not a Part 10 file: " + incoming.size
@@ -260,13 +276,37 @@ public final class Spool {
             }
             // fdatasync: the size and blocks the data needs are flushed with it; the times are not needed.
             channel.force(false);
+        } finally {
+            if (folder != null) {
+                awaitQuietlyOnFailure(folder);
+            }
         }
-        // Here, not on another thread: the early fsync has usually covered the name by now, and
-        // handing a no-op to a pool thread costs a wake-up the sender waits for on a busy machine.
-        syncReady(created);
+        if (folder != null) {
+            try {
+                folder.get();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while making the spool folder durable");
+            }
+        }
         Entry receipt = incoming.receipt;
         return new Entry(receipt.id(), receipt.file(), incoming.size, receipt.callingAe(), receipt.calledAe(),
                 receipt.receivedAt(), receipt.source());
+    }
+
+    /** Lets a folder fsync finish before an exception leaves, so no task outlives the commit that started it. */
+    private static void awaitQuietlyOnFailure(Future<?> folder) {
+        if (!folder.isDone()) {
+            try {
+                folder.get();
+            } catch (ExecutionException e) {
+                // Reported by the caller's own get() on the success path; on failure the first error wins.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static ByteBuffer record(long size, int crc) {
