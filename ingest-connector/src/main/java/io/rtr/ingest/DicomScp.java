@@ -753,7 +753,7 @@ public final class DicomScp implements Closeable {
                     try {
                         Files.deleteIfExists(file.file());
                     } catch (IOException e) {
-                        LOG.warn("cannot delete incoming file {}: {}", file, e.toString());
+                        LOG.warn("cannot delete incoming file {}: {}", file.file(), e.toString());
                     }
                 }
             }

@@ -43,9 +43,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link #newEntryFile} (what the receivers use): the file is created in {@code ready/} under
  *   its final name ({@code .rtr}) and written through an {@link EntryFile}, which computes the
- *   CRC-32C of everything after the preamble as the bytes go by; the commit writes a completion
- *   record (size and that CRC) into the 128-byte Part 10 preamble and fsyncs the file, with the
- *   folder fsync for its creation beside it. No rename and no read-back, so the sender waits for
+ *   CRC-32C of everything after the preamble as the bytes go by, while the folder fsync for its
+ *   creation runs; the commit writes a completion record (size and that CRC) into the 128-byte
+ *   Part 10 preamble and fdatasyncs the file. No rename and no read-back, so the sender waits for
  *   about one journal commit per object instead of two in a row. A {@code .rtr} file without a
  *   matching record is an object cut off by a crash, never acknowledged: skipped, and deleted on
  *   open. The record depends only on the content, so identical objects keep identical digests.</li>

@@ -82,8 +82,8 @@ public final class SpoolingReceiver implements DicomScp.Receiver {
 
     @Override
     public DicomScp.IncomingFile newIncomingFile(String callingAe, String calledAe) throws IOException {
-        // Created in place: the commit then needs one fsync pair side by side instead of a rename, and
-        // the spool checksums the bytes as they are written instead of reading them back.
+        // Created in place: the commit then needs the file's fdatasync (the folder fsync ran while the
+        // data streamed in) instead of a rename, and no read-back, as the spool checksums on the way.
         return newIncomingFile(callingAe, calledAe, IngestSource.DIMSE);
     }
 
