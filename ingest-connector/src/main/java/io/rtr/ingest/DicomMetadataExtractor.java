@@ -219,7 +219,9 @@ public final class DicomMetadataExtractor {
 
     private static AttributeList read(Path part10, AttributeTag stopAt) throws InvalidDicomException {
         AttributeList list = new AttributeList();
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(part10), 64 * 1024)) {
+        // Only the elements before the pixel data are read, usually a few KiB: a larger buffer
+        // would only add a zeroed array and a longer copy per object on the receive path.
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(part10), 8 * 1024)) {
             DicomInputStream din = new DicomInputStream(in);
             list.read(din, stopAt);
         } catch (IOException | DicomException | RuntimeException e) {

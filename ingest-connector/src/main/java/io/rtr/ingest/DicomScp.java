@@ -101,9 +101,25 @@ public final class DicomScp implements Closeable {
         }
     }
 
-    /** A data set received completely into {@link #file()}, with what the association said about it. */
-    public record ReceivedObject(Path file, long sizeBytes, String callingAe, String calledAe,
+    /**
+     * Where one incoming object is written: its file, and the stream that fills it (which the
+     * receiver may have made to see the bytes as they go by).
+     */
+    public record IncomingFile(Path file, OutputStream stream) {
+    }
+
+    /**
+     * A data set received completely into {@link #file()}, with what the association said about it.
+     *
+     * @param incoming the file and the (closed) stream it was written through; null when none was created
+     */
+    public record ReceivedObject(IncomingFile incoming, long sizeBytes, String callingAe, String calledAe,
                                  String sopClassUid, String sopInstanceUid, String transferSyntaxUid) {
+
+        /** The file holding the object (Part 10 header and data set), or null when none was created. */
+        public Path file() {
+            return incoming == null ? null : incoming.file();
+        }
     }
 
     /**
@@ -155,10 +171,12 @@ public final class DicomScp implements Closeable {
 
         /**
          * Like {@link #newIncomingFile()}, knowing the association's AE titles, so that a store can
-         * create the file under its final name and skip a rename (and its fsync) at commit.
+         * create the file under its final name and skip a rename (and its fsync) at commit, and give
+         * a stream of its own that sees the bytes as they are written (to checksum them on the way).
          */
-        default Path newIncomingFile(String callingAe, String calledAe) throws IOException {
-            return newIncomingFile();
+        default IncomingFile newIncomingFile(String callingAe, String calledAe) throws IOException {
+            Path file = newIncomingFile();
+            return new IncomingFile(file, Files.newOutputStream(file));
         }
 
         /**
@@ -627,7 +645,7 @@ public final class DicomScp implements Closeable {
 
             private final Pdu.Command command;
             private final String transferSyntax;
-            private Path file;
+            private IncomingFile file;
             private OutputStream stream;
             private long dataSetBytes;
             private boolean tooLarge;
@@ -650,10 +668,7 @@ public final class DicomScp implements Closeable {
                 }
                 try {
                     if (stream == null) {
-                        file = receiver.newIncomingFile(request.callingAe(), request.calledAe());
-                        stream = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
-                        stream.write(Pdu.part10Header(command.affectedSopClassUid(), command.affectedSopInstanceUid(),
-                                transferSyntax));
+                        open();
                     }
                     stream.write(bytes, offset, length);
                 } catch (IOException e) {
@@ -678,11 +693,7 @@ public final class DicomScp implements Closeable {
                 }
                 try {
                     if (stream == null) {
-                        // A data set of zero bytes: still hand it over so that it is rejected with a reason.
-                        file = receiver.newIncomingFile(request.callingAe(), request.calledAe());
-                        stream = Files.newOutputStream(file);
-                        stream.write(Pdu.part10Header(command.affectedSopClassUid(), command.affectedSopInstanceUid(),
-                                transferSyntax));
+                        open(); // a data set of zero bytes: still hand it over so that it is rejected with a reason
                     }
                     stream.close();
                 } catch (IOException e) {
@@ -704,6 +715,14 @@ public final class DicomScp implements Closeable {
                         deleteIfPresent();
                     }
                 }
+            }
+
+            private void open() throws IOException {
+                file = receiver.newIncomingFile(request.callingAe(), request.calledAe());
+                // Coalesces small PDVs (16 KiB PDUs are common) into fewer writes; large ones pass straight through.
+                stream = new BufferedOutputStream(file.stream(), 64 * 1024);
+                stream.write(Pdu.part10Header(command.affectedSopClassUid(), command.affectedSopInstanceUid(),
+                        transferSyntax));
             }
 
             void abandon(String why) {
@@ -732,9 +751,9 @@ public final class DicomScp implements Closeable {
             private void deleteIfPresent() {
                 if (file != null) {
                     try {
-                        Files.deleteIfExists(file);
+                        Files.deleteIfExists(file.file());
                     } catch (IOException e) {
-                        LOG.warn("cannot delete incoming file {}: {}", file, e.toString());
+                        LOG.warn("cannot delete incoming file {}: {}", file.file(), e.toString());
                     }
                 }
             }

@@ -41,7 +41,8 @@ final class Part10Structure {
      */
     static String verifyComplete(Path file) throws IOException {
         long size = Files.size(file);
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
+        // Large values are skipped by seeking, so only element headers pass through this buffer.
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 8 * 1024)) {
             Reader reader = new Reader(raw);
             reader.skip(128);
             if (reader.u8() != 'D' || reader.u8() != 'I' || reader.u8() != 'C' || reader.u8() != 'M') {

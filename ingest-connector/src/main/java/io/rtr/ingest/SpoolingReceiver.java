@@ -81,19 +81,26 @@ public final class SpoolingReceiver implements DicomScp.Receiver {
     }
 
     @Override
-    public Path newIncomingFile(String callingAe, String calledAe) throws IOException {
-        // Created in place: the commit then needs one fsync pair side by side instead of a rename.
-        return spool.newEntryFile(callingAe, calledAe, IngestSource.DIMSE);
+    public DicomScp.IncomingFile newIncomingFile(String callingAe, String calledAe) throws IOException {
+        // Created in place: the commit then needs the file's fdatasync (the folder fsync ran while the
+        // data streamed in) instead of a rename, and no read-back, as the spool checksums on the way.
+        return newIncomingFile(callingAe, calledAe, IngestSource.DIMSE);
     }
 
     /** A new file for an object arriving by {@code source} without AE titles (STOW-RS). */
-    Path newIncomingFile(IngestSource source) throws IOException {
-        return spool.newEntryFile(null, null, source);
+    DicomScp.IncomingFile newIncomingFile(IngestSource source) throws IOException {
+        return newIncomingFile(null, null, source);
+    }
+
+    private DicomScp.IncomingFile newIncomingFile(String callingAe, String calledAe, IngestSource source)
+            throws IOException {
+        Spool.EntryFile file = spool.newEntryFile(callingAe, calledAe, source);
+        return new DicomScp.IncomingFile(file.path(), file);
     }
 
     @Override
     public DicomScp.StoreResult store(DicomScp.ReceivedObject object) {
-        return accept(object.file(), object.callingAe(), object.calledAe(), object.sopInstanceUid(), null,
+        return accept(object.incoming(), object.callingAe(), object.calledAe(), object.sopInstanceUid(), null,
                 IngestSource.DIMSE).result();
     }
 
@@ -108,14 +115,16 @@ public final class SpoolingReceiver implements DicomScp.Receiver {
     }
 
     /**
-     * Checks a complete Part 10 file and commits it to the spool: the one receive path shared by
-     * C-STORE and STOW-RS, so both get the same checks, rejection events and durability.
+     * Checks a complete Part 10 file, written and closed through {@code incoming}, and commits it to
+     * the spool: the one receive path shared by C-STORE and STOW-RS, so both get the same checks,
+     * rejection events and durability.
      *
      * @param expectedSopInstanceUid the UID the protocol announced (C-STORE's Affected SOP Instance UID), or null
      * @param expectedStudyUid the study the request was addressed to (STOW-RS {@code /studies/{uid}}), or null
      */
-    Outcome accept(Path file, String callingAe, String calledAe, String expectedSopInstanceUid,
+    Outcome accept(DicomScp.IncomingFile incoming, String callingAe, String calledAe, String expectedSopInstanceUid,
                    String expectedStudyUid, IngestSource source) {
+        Path file = incoming.file();
         String sender = callingAe != null ? "C-STORE from '" + callingAe + "'" : source.name();
         DicomMetadataExtractor.Identity id;
         try {
@@ -147,7 +156,9 @@ public final class SpoolingReceiver implements DicomScp.Receiver {
         }
         Spool.Entry entry;
         try {
-            entry = spool.commit(file, callingAe, calledAe, source);
+            // In place when the spool made the file (what its own receivers do), else by rename.
+            entry = incoming.stream() instanceof Spool.EntryFile inPlace ? spool.commit(inPlace)
+                    : spool.commit(file, callingAe, calledAe, source);
         } catch (IOException e) {
             // Not durable, so not acknowledged: the sender keeps the object and may retry.
             LOG.error("cannot spool SOP instance {} ({}): {}; answered out of resources, check the spool disk",

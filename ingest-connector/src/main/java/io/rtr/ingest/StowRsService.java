@@ -162,7 +162,7 @@ public final class StowRsService {
             receiver.discarded((String) null, RejectReason.MALFORMED_DICOM, message);
             return new Result(DicomScp.StoreResult.cannotUnderstand(message), null, null);
         }
-        Path file;
+        DicomScp.IncomingFile file;
         try {
             file = receiver.newIncomingFile(IngestSource.STOW_RS);
         } catch (IOException e) {
@@ -196,7 +196,7 @@ public final class StowRsService {
             throw e;
         } finally {
             if (!kept) {
-                deleteQuietly(file);
+                deleteQuietly(file.file());
             }
         }
     }
@@ -211,21 +211,16 @@ public final class StowRsService {
     }
 
     /**
-     * Copies a part body into {@code file}; returns its size, a size above the limit once the limit is
-     * passed (the rest is read and dropped so the next part can be reached), or -1 when the disk
-     * failed. Read errors propagate: they mean the request itself broke.
+     * Copies a part body into {@code incoming} and closes its stream; returns its size, a size above
+     * the limit once the limit is passed (the rest is read and dropped so the next part can be
+     * reached), or -1 when the disk failed. Read errors propagate: they mean the request itself broke.
      */
-    private long copyPart(InputStream body, Path file) throws IOException {
+    private long copyPart(InputStream body, DicomScp.IncomingFile incoming) throws IOException {
         byte[] buffer = new byte[COPY_BUFFER_BYTES];
         long size = 0;
-        OutputStream out = null;
+        OutputStream out = incoming.stream();
+        Path file = incoming.file();
         boolean diskFailed = false;
-        try {
-            out = Files.newOutputStream(file);
-        } catch (IOException e) {
-            LOG.error("STOW-RS: cannot create incoming file {}: {}; check the spool disk", file, e.toString());
-            diskFailed = true;
-        }
         try {
             int n;
             while ((n = body.read(buffer)) > 0) {

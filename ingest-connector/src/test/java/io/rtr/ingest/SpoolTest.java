@@ -1,12 +1,14 @@
 package io.rtr.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rtr.schemas.IngestSource;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -115,10 +117,13 @@ class SpoolTest {
     @Test
     void inPlaceEntryIsCommittedUnderItsOwnNameAndSurvivesReopening() throws Exception {
         Spool spool = new Spool(dir);
-        Path file = spool.newEntryFile("SCU", "RTR", IngestSource.DIMSE);
-        Files.write(file, part10Like("in place"));
+        Spool.EntryFile incoming = spool.newEntryFile("SCU", "RTR", IngestSource.DIMSE);
+        Path file = incoming.path();
+        try (incoming) {
+            incoming.write(part10Like("in place"));
+        }
 
-        Spool.Entry entry = spool.commit(file, "SCU", "RTR", IngestSource.DIMSE);
+        Spool.Entry entry = spool.commit(incoming);
 
         assertThat(entry.file()).isEqualTo(file);
         assertThat(Spool.hasCompletionRecord(file)).isTrue();
@@ -135,8 +140,11 @@ class SpoolTest {
     @Test
     void inPlaceFileWithoutCompletionRecordIsSkippedWhileRunningAndDiscardedOnReopen() throws Exception {
         Spool spool = new Spool(dir);
-        Path arriving = spool.newEntryFile(null, null, IngestSource.STOW_RS);
-        Files.write(arriving, part10Like("still arriving"));
+        Path arriving;
+        try (Spool.EntryFile incoming = spool.newEntryFile(null, null, IngestSource.STOW_RS)) {
+            arriving = incoming.path();
+            incoming.write(part10Like("still arriving"));
+        }
 
         assertThat(spool.pending()).isEmpty();
         assertThat(Files.exists(arriving)).isTrue();
@@ -149,10 +157,12 @@ class SpoolTest {
     @Test
     void inPlaceEntryWhoseContentDoesNotMatchItsRecordIsNotAnEntry() throws Exception {
         Spool spool = new Spool(dir);
-        Path file = spool.newEntryFile("SCU", "RTR", IngestSource.DIMSE);
-        byte[] bytes = part10Like("complete");
-        Files.write(file, bytes);
-        spool.commit(file, "SCU", "RTR", IngestSource.DIMSE);
+        Spool.EntryFile incoming = spool.newEntryFile("SCU", "RTR", IngestSource.DIMSE);
+        Path file = incoming.path();
+        try (incoming) {
+            incoming.write(part10Like("complete"));
+        }
+        spool.commit(incoming);
 
         // What a crash can leave: the record written, a later block of the data not.
         byte[] damaged = Files.readAllBytes(file);
@@ -160,6 +170,41 @@ class SpoolTest {
         Files.write(file, damaged);
 
         assertThat(new Spool(dir).pending()).isEmpty();
+    }
+
+    @Test
+    void checksumStreamedInPiecesOfEverySizeMatchesTheBytesOnDisk() throws Exception {
+        Spool spool = new Spool(dir);
+        byte[] bytes = part10Like("x".repeat(1000));
+        Spool.EntryFile incoming = spool.newEntryFile("SCU", "RTR", IngestSource.DIMSE);
+        try (incoming) {
+            // Pieces that end before, at and across the end of the preamble, and single bytes.
+            int[] cuts = {0, 100, 128, 129, 300, 301, bytes.length};
+            for (int i = 1; i < cuts.length; i++) {
+                if (cuts[i] - cuts[i - 1] == 1) {
+                    incoming.write(bytes[cuts[i - 1]]);
+                } else {
+                    incoming.write(bytes, cuts[i - 1], cuts[i] - cuts[i - 1]);
+                }
+            }
+        }
+
+        Spool.Entry entry = spool.commit(incoming);
+
+        assertThat(entry.sizeBytes()).isEqualTo(bytes.length);
+        assertThat(Spool.hasCompletionRecord(entry.file())).isTrue();
+        assertThat(Arrays.copyOfRange(Files.readAllBytes(entry.file()), 128, bytes.length))
+                .isEqualTo(Arrays.copyOfRange(bytes, 128, bytes.length));
+    }
+
+    @Test
+    void refusesToCommitAnEntryFileStillBeingWritten() throws Exception {
+        Spool spool = new Spool(dir);
+        try (Spool.EntryFile incoming = spool.newEntryFile("SCU", "RTR", IngestSource.DIMSE)) {
+            incoming.write(part10Like("open"));
+
+            assertThatThrownBy(() -> spool.commit(incoming)).isInstanceOf(IllegalStateException.class);
+        }
     }
 
     /** A preamble, the DICM prefix and a payload: all the spool needs of a Part 10 file. */

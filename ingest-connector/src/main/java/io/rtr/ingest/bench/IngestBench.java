@@ -65,7 +65,7 @@ import java.util.stream.Stream;
  * </pre>
  * Options: {@code --instances N} (200), {@code --size-kb K} (512), {@code --associations A} (1),
  * {@code --runs R} measured runs per receiver (5), {@code --warmup W} unmeasured runs of each first
- * (3), {@code --dir D} working folder (default a new temporary one, deleted afterwards),
+ * (10), {@code --dir D} working folder (default a new temporary one, deleted afterwards),
  * {@code --storescu} / {@code --storescp} paths of the dcmtk tools, {@code --blob link|copy} (link:
  * what the task does; copy: the copying {@code BlobStore.put}, to see what linking saves),
  * {@code --spool in-place|rename} (in-place: what the receivers do; rename: the tmp-file path). {@code storescp} runs with
@@ -73,9 +73,11 @@ import java.util.stream.Stream;
  * 256 KiB PDUs, as the connector does by default.
  *
  * <p>Read the figures with the printed fsync latency: with one association every object waits for
- * about one journal commit (file and folder fsync side by side) and {@code storescp} for none, so
- * on a disk with millisecond fsyncs one association cannot reach storescp's rate; parallel
- * associations share the folder fsync (group commit) and the journal merges their file fsyncs.
+ * about one journal commit (the file's fdatasync; the folder fsync for its name ran while the data
+ * streamed in) and {@code storescp} for none, so on a disk with millisecond fsyncs one association
+ * cannot reach storescp's rate; parallel associations share the folder fsync (group commit) and
+ * the journal merges their file fsyncs. The CPU per object (this JVM; storescp's process with one
+ * association) is printed too: on a shared machine it varies much less than the rates do.
  */
 public final class IngestBench {
 
@@ -95,13 +97,16 @@ public final class IngestBench {
     private final boolean linkBlobs;
     /** "in-place" (what the receivers do) or "rename" (tmp file, rename, folder fsync: the older path). */
     private final boolean inPlaceSpool;
+    /** CPU per object of the measured runs, ms: less hostage to a shared machine's load than the rates. */
+    private final List<Double> rtrCpuMs = new ArrayList<>();
+    private final List<Double> storescpCpuMs = new ArrayList<>();
 
     private IngestBench(Map<String, String> args) throws IOException {
         this.instances = Integer.parseInt(args.getOrDefault("instances", "200"));
         this.sizeKb = Integer.parseInt(args.getOrDefault("size-kb", "512"));
         this.associations = Integer.parseInt(args.getOrDefault("associations", "1"));
         this.runs = Integer.parseInt(args.getOrDefault("runs", "5"));
-        this.warmups = Integer.parseInt(args.getOrDefault("warmup", "3"));
+        this.warmups = Integer.parseInt(args.getOrDefault("warmup", "10"));
         this.work = args.containsKey("dir") ? Files.createDirectories(Path.of(args.get("dir")))
                 : Files.createTempDirectory("rtr-ingest-bench");
         this.storescu = args.getOrDefault("storescu", "storescu");
@@ -156,7 +161,8 @@ public final class IngestBench {
                 instances, sizeKb, totalBytes / 1e6, associations, runs, warmups,
                 Runtime.getRuntime().availableProcessors(), loadAverage());
         System.out.println("RTR = our DicomScp: structure check, " + (inPlaceSpool
-                ? "spool entry written in place, fsync of file and folder side by side"
+                ? "spool entry written in place and checksummed as it streams in, folder fsync while it"
+                        + " arrives, file fdatasync"
                 : "spool file fsync, rename, folder fsync") + " before each C-STORE success;"
                 + " then blob store (" + (linkBlobs ? "hard link, folder fsync per batch" : "copy with fsync")
                 + "), metadata extraction and Avro encoding;"
@@ -169,7 +175,8 @@ public final class IngestBench {
                 + " instances/s%n", fsyncMs, 1000 / fsyncMs);
         List<List<Path>> slices = slices(files);
         // Several warm-ups: the JIT needs a few thousand objects before the receive path is compiled,
-        // and a Connect worker in production is long past that point.
+        // and a Connect worker in production is long past that point (measured: after 3 warm-ups of
+        // 200 objects this JVM still spent 5-10 ms CPU per object, after 10 about 2-3 ms).
         for (int w = 0; w < warmups; w++) {
             measureRtr(slices, -1);
             measureStorescp(slices, -1);
@@ -191,6 +198,10 @@ public final class IngestBench {
         System.out.printf(Locale.ROOT, "median  storescp: %s%n", rate(theirs, totalBytes));
         System.out.printf(Locale.ROOT, "ratio RTR/storescp: %.2fx by senders done, %.2fx by all events built"
                 + " (target >= 0.9x); load average now %.2f%n", theirs / sent, theirs / done, loadAverage());
+        System.out.printf(Locale.ROOT, "median CPU per object: RTR %.2f ms (this JVM: association threads, checks,"
+                        + " spool, drain without Kafka), storescp %s (storescu's own CPU counted in neither)%n",
+                median(rtrCpuMs), storescpCpuMs.isEmpty() ? "not measured (its --fork children exit unseen)"
+                        : String.format(Locale.ROOT, "%.2f ms", median(storescpCpuMs)));
     }
 
     /** One run against our SCP; returns {seconds until every storescu exited, seconds until every event was built}. */
@@ -213,6 +224,7 @@ public final class IngestBench {
         TimedReceiver timed = new TimedReceiver(receiver, inPlaceSpool);
         try (DicomScp scp = DicomScp.start(settings, timed)) {
             drainer.start();
+            long cpuStart = processCpuNanos();
             long start = System.nanoTime();
             sendAll(slices, scp.port(), dir);
             sent = (System.nanoTime() - start) / 1e9;
@@ -228,9 +240,14 @@ public final class IngestBench {
                         + " instances came through; see " + dir + "/storescu-*.log");
             }
             double done = (drainedAtNanos.get() - start) / 1e9;
+            double cpuMs = (processCpuNanos() - cpuStart) / 1e6 / instances;
+            if (run > 0) {
+                rtrCpuMs.add(cpuMs);
+            }
             report("RTR     ", run, sent, done);
             System.out.printf(Locale.ROOT, "           of which %.2f ms per object in check + durable spool commit"
-                    + " (the sender waits for it)%n", timed.nanos.get() / 1e6 / instances);
+                    + " (the sender waits for it); %.2f ms CPU per object%n", timed.nanos.get() / 1e6 / instances,
+                    cpuMs);
             return new double[] {sent, done};
         } finally {
             deleteTree(dir);
@@ -254,8 +271,9 @@ public final class IngestBench {
         }
 
         @Override
-        public Path newIncomingFile(String callingAe, String calledAe) throws IOException {
-            return inPlace ? delegate.newIncomingFile(callingAe, calledAe) : delegate.newIncomingFile();
+        public DicomScp.IncomingFile newIncomingFile(String callingAe, String calledAe) throws IOException {
+            return inPlace ? delegate.newIncomingFile(callingAe, calledAe)
+                    : DicomScp.Receiver.super.newIncomingFile(callingAe, calledAe); // a tmp file, renamed at commit
         }
 
         @Override
@@ -340,6 +358,16 @@ public final class IngestBench {
                         + " files written; see " + dir);
             }
             report("storescp", run, seconds, Double.NaN);
+            if (associations == 1) {
+                // Without --fork one process does all the receiving; its start-up is a few ms in all.
+                scp.info().totalCpuDuration().ifPresent(cpu -> {
+                    double cpuMs = cpu.toNanos() / 1e6 / instances;
+                    if (run > 0) {
+                        storescpCpuMs.add(cpuMs);
+                    }
+                    System.out.printf(Locale.ROOT, "           %.2f ms CPU per object%n", cpuMs);
+                });
+            }
             return seconds;
         } finally {
             scp.destroy();
@@ -501,6 +529,11 @@ public final class IngestBench {
         sorted.sort(Comparator.naturalOrder());
         int n = sorted.size();
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static double loadAverage() {
