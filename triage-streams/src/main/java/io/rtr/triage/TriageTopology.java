@@ -84,7 +84,7 @@ public final class TriageTopology {
 
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STUDY_STORE), keys,
-                new StudyState.StoreSerde(studySerde)).withCachingEnabled());
+                new StudyState.StoreSerde(studySerde, instanceSerde)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QUIET_TIMER_STORE),
                 keys, Serdes.String()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STUDY_EXPIRY_STORE),
@@ -97,20 +97,20 @@ public final class TriageTopology {
                 keys, Serdes.String()).withCachingEnabled());
 
         // Instances: bytes first, so an undecodable record is a dead letter, not a stopped app.
-        KStream<String, InstanceReceived> decoded = sideToDeadLetters(builder
+        KStream<String, ReceivedInstance> decoded = sideToDeadLetters(builder
                 .stream(Topics.INSTANCES.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withName("instances-source"))
                 .process(() -> new InstanceDecodeProcessor(Topics.INSTANCES.name(), instanceSerde.deserializer()),
                         Named.as("instance-decoder")), "instance-dead-letters");
 
-        KStream<String, InstanceReceived> accepted = splitSide(decoded
+        KStream<String, ReceivedInstance> accepted = splitSide(decoded
                         .process(() -> new InstanceFilterProcessor(config.rules()), Named.as("instance-filter")),
                 "filter-", side -> side.to(Topics.INSTANCES_REJECTED.name(),
                         Produced.with(keys, rejectedSerde).withName("rejected-by-rule")));
 
         KStream<String, StudyAssembled> snapshots = splitSide(accepted
                         .process(() -> new StudyAssemblyProcessor(config.assemblyPolicy(), config.punctuateInterval(),
-                                        config.stateRetention()),
+                                        config.stateRetention(), instanceSerde.deserializer()),
                                 Named.as("study-assembler"), STUDY_STORE, QUIET_TIMER_STORE, STUDY_EXPIRY_STORE),
                 "assembler-", side -> side.to(Topics.INSTANCES_REJECTED.name(),
                         Produced.with(keys, rejectedSerde).withName("rejected-as-duplicate")));
