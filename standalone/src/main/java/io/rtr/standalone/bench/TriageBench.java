@@ -419,11 +419,17 @@ public final class TriageBench {
     }
 
     /** The end offsets of the instances topic now, i.e. where the events produced next start. */
-    private static Map<TopicPartition, Long> endOffsets(String bootstrap) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            return consumer.endOffsets(partitions(consumer.partitionsFor(Topics.INSTANCES.name())));
+    private static Map<TopicPartition, Long> endOffsets(String bootstrap) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            admin.describeTopics(List.of(Topics.INSTANCES.name())).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(Topics.INSTANCES.name()).partitions()
+                    .forEach(p -> request.put(new TopicPartition(Topics.INSTANCES.name(), p.partition()),
+                            OffsetSpec.latest()));
+            Map<TopicPartition, Long> offsets = new HashMap<>();
+            admin.listOffsets(request).all().get(30, TimeUnit.SECONDS)
+                    .forEach((partition, info) -> offsets.put(partition, info.offset()));
+            return offsets;
         }
     }
 
