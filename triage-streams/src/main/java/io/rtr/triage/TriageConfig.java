@@ -180,7 +180,8 @@ public final class TriageConfig extends AbstractConfig {
         // small produce requests (and the broker's appends of them) into a few.
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG),
                 Long.toString(COMMIT_INTERVAL_MS_DEFAULT));
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), Integer.toString(BATCH_SIZE_DEFAULT));
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG),
+                Integer.toString(BATCH_SIZE_DEFAULT));
         // The record cache evicts from the store being written to, and evicting a dirty entry
         // flushes all of that store's dirty entries: with Streams' 10 MB, the clean entries of
         // emitted studies crowd the assembly store's cache until each study reaches its

@@ -92,7 +92,8 @@ public final class TriageTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ORDER_STORE), keys,
                 new Timed.StoreSerde<>(orderSerde)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOINED_STUDY_STORE),
-                keys, new Timed.StoreSerde<>(studySerde)).withCachingEnabled());
+                keys, new Timed.StoreSerde<>(new JoinedStudy.StoreSerde(studySerde, orderSerde)))
+                .withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_EXPIRY_STORE),
                 keys, Serdes.String()).withCachingEnabled());
 
@@ -115,9 +116,10 @@ public final class TriageTopology {
                 "assembler-", side -> side.to(Topics.INSTANCES_REJECTED.name(),
                         Produced.with(keys, rejectedSerde).withName("rejected-as-duplicate")));
 
-        KStream<String, StudyAssembled> studiesByAccession = snapshots.repartition(
-                Repartitioned.with(keys, studySerde).withName(STUDIES_BY_ACCESSION)
-                        .withNumberOfPartitions(config.joinPartitions()));
+        KStream<String, StudySnapshot> studiesByAccession = snapshots
+                .mapValues(study -> new StudySnapshot(study, null), Named.as("study-snapshots"))
+                .repartition(Repartitioned.with(keys, new StudySnapshot.Serde(studySerde))
+                        .withName(STUDIES_BY_ACCESSION).withNumberOfPartitions(config.joinPartitions()));
 
         // Orders: Debezium JSON text, re-keyed by accession number by the parser.
         KStream<String, OrderContext> ordersByAccession = sideToDeadLetters(builder
@@ -130,7 +132,7 @@ public final class TriageTopology {
                 () -> new StudyJoinProcessor(config.stateRetention(), config.punctuateInterval()),
                 Named.as("study-order-join"), ORDER_STORE, JOINED_STUDY_STORE, JOIN_EXPIRY_STORE);
         KStream<String, StudyAssembled> enrichedStudies = ordersByAccession.process(
-                () -> new OrderJoinProcessor(config.stateRetention()),
+                () -> new OrderJoinProcessor(config.stateRetention(), studySerde.deserializer()),
                 Named.as("order-study-join"), ORDER_STORE, JOINED_STUDY_STORE, JOIN_EXPIRY_STORE);
         joinedStudies.merge(enrichedStudies, Named.as("studies-merge"))
                 .to(Topics.STUDIES.name(), Produced.with(keys, studySerde).withName("studies-sink"));
