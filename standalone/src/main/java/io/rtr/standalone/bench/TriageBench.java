@@ -55,9 +55,9 @@ import org.apache.kafka.streams.KafkaStreams;
  * Benchmark of the triage topology on a real broker: produces N {@code InstanceReceived} events
  * (four views per study, every study complete and accepted by the default rules) to
  * {@code rtr.instances} (not timed), then times (a) a bare consumer reading them as bytes and (b)
- * the production triage topology ({@code exactly_once_v2}) from this run's first event until every study is
- * on {@code rtr.studies}, and prints events/s of both and their ratio. Target: at least 20,000
- * events/s end to end on 2 cores.
+ * the production triage topology ({@code exactly_once_v2}) from this run's first event until
+ * every study is on {@code rtr.studies}, and prints events/s of both and their ratio. Target: at
+ * least 20,000 events/s end to end on 2 cores.
  *
  * <p>End condition of (b): a {@code read_committed} consumer of {@code rtr.studies}, positioned at
  * the end before the app starts, has seen N/4 distinct study UIDs of this run, i.e. every study's
@@ -72,8 +72,8 @@ import org.apache.kafka.streams.KafkaStreams;
  * (streams, embedded broker and registry), and the log entries the app wrote per input event
  * (changelogs, repartition topics), and the JIT compilation and GC time of the JVM meanwhile.
  * Settings not given are {@link TriageConfig}'s, as the production pipeline runs it (1 thread,
- * commit every 100 ms, producer batching up to the commit interval, 32 MB record cache); note that
- * {@code --cache-bytes} only reaches stores built with caching.
+ * commit every 100 ms, producer batching up to the commit interval, 32 MB record cache, 256 KB
+ * fetches per partition); note that {@code --cache-bytes} only reaches stores built with caching.
  *
  * <p>Every run starts its consumer group at the first event it produced, so events of earlier runs
  * on the same broker are neither processed nor timed. {@code --warmup-events W} first does a whole
