@@ -1,6 +1,5 @@
 package io.rtr.triage;
 
-import io.rtr.schemas.InstanceReceived;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -23,15 +22,15 @@ record AssemblyPolicy(Map<String, Set<String>> expectedViews, Map<String, Durati
     }
 
     /** Whether {@code instances} cover every expected view of {@code modality}; false when none are configured. */
-    boolean viewsComplete(String modality, List<InstanceReceived> instances) {
+    boolean viewsComplete(String modality, List<StudyState.Instance> instances) {
         Set<String> expected = modality == null ? null : expectedViews.get(modality.toUpperCase(Locale.ROOT));
         if (expected == null || expected.isEmpty()) {
             return false;
         }
         Set<String> seen = new HashSet<>();
-        for (InstanceReceived instance : instances) {
-            if (instance.getImageLaterality() != null && instance.getViewPosition() != null) {
-                seen.add(viewKey(instance.getImageLaterality(), instance.getViewPosition()));
+        for (StudyState.Instance instance : instances) {
+            if (instance.imageLaterality() != null && instance.viewPosition() != null) {
+                seen.add(viewKey(instance.imageLaterality(), instance.viewPosition()));
             }
         }
         return seen.containsAll(expected);

@@ -22,14 +22,14 @@ import org.slf4j.LoggerFactory;
  * that cannot be reached is not the record's fault: that failure stops the task instead.
  */
 final class InstanceDecodeProcessor
-        implements Processor<byte[], byte[], String, Outcome<InstanceReceived, DeadLetter>> {
+        implements Processor<byte[], byte[], String, Outcome<ReceivedInstance, DeadLetter>> {
 
     static final String STAGE = "triage-streams/decode";
     private static final Logger log = LoggerFactory.getLogger(InstanceDecodeProcessor.class);
 
     private final String topic;
     private final AvroDeserializer<InstanceReceived> deserializer;
-    private ProcessorContext<String, Outcome<InstanceReceived, DeadLetter>> context;
+    private ProcessorContext<String, Outcome<ReceivedInstance, DeadLetter>> context;
 
     InstanceDecodeProcessor(String topic, AvroDeserializer<InstanceReceived> deserializer) {
         this.topic = Objects.requireNonNull(topic, "topic");
@@ -37,7 +37,7 @@ final class InstanceDecodeProcessor
     }
 
     @Override
-    public void init(ProcessorContext<String, Outcome<InstanceReceived, DeadLetter>> context) {
+    public void init(ProcessorContext<String, Outcome<ReceivedInstance, DeadLetter>> context) {
         this.context = context;
     }
 
@@ -72,7 +72,8 @@ final class InstanceDecodeProcessor
                     + instance.getStudyInstanceUid() + " of SOP instance " + instance.getSopInstanceUid(), null);
             return;
         }
-        context.forward(record.withKey(key).withValue(Outcome.mainValue(instance)));
+        context.forward(record.withKey(key).withValue(
+                Outcome.mainValue(new ReceivedInstance(instance, record.value()))));
     }
 
     /** Whether the failure was the registry not answering (retriable) rather than the bytes being bad. */
@@ -89,7 +90,7 @@ final class InstanceDecodeProcessor
                             Throwable cause) {
         log.warn("Instance event sent to the dead-letter topic ({}): {}. Inspect it there, fix the producer "
                 + "and replay it.", reason, message);
-        context.forward(new Record<String, Outcome<InstanceReceived, DeadLetter>>(key,
+        context.forward(new Record<String, Outcome<ReceivedInstance, DeadLetter>>(key,
                 Outcome.sideValue(new DeadLetter(record.key(), record.value())), record.timestamp(),
                 DeadLetter.headers(record.headers(), context, STAGE, reason, message, cause)));
     }

@@ -13,29 +13,29 @@ import org.slf4j.LoggerFactory;
 
 /** Applies the configured {@link RuleSet}: passes accepted instances on, turns the rest into rejections. */
 final class InstanceFilterProcessor
-        implements Processor<String, InstanceReceived, String, Outcome<InstanceReceived, InstanceRejected>> {
+        implements Processor<String, ReceivedInstance, String, Outcome<ReceivedInstance, InstanceRejected>> {
 
     static final String STAGE = "triage-streams/filter";
     private static final Logger log = LoggerFactory.getLogger(InstanceFilterProcessor.class);
 
     private final RuleSet rules;
-    private ProcessorContext<String, Outcome<InstanceReceived, InstanceRejected>> context;
+    private ProcessorContext<String, Outcome<ReceivedInstance, InstanceRejected>> context;
 
     InstanceFilterProcessor(RuleSet rules) {
         this.rules = Objects.requireNonNull(rules, "rules");
     }
 
     @Override
-    public void init(ProcessorContext<String, Outcome<InstanceReceived, InstanceRejected>> context) {
+    public void init(ProcessorContext<String, Outcome<ReceivedInstance, InstanceRejected>> context) {
         this.context = context;
     }
 
     @Override
-    public void process(Record<String, InstanceReceived> record) {
-        InstanceReceived instance = record.value();
+    public void process(Record<String, ReceivedInstance> record) {
+        InstanceReceived instance = record.value().value();
         Optional<Rejection> rejection = rules.evaluate(instance);
         if (rejection.isEmpty()) {
-            context.forward(record.withValue(Outcome.mainValue(instance)));
+            context.forward(record.withValue(Outcome.mainValue(record.value())));
             return;
         }
         Rejection r = rejection.get();

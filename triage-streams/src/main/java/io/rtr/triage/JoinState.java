@@ -1,7 +1,6 @@
 package io.rtr.triage;
 
 import io.rtr.schemas.OrderContext;
-import io.rtr.schemas.StudyAssembled;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +23,7 @@ final class JoinState {
     private static final String STUDY_TAG = "S";
 
     private final KeyValueStore<String, Timed<OrderContext>> orders;
-    private final KeyValueStore<String, Timed<StudyAssembled>> studies;
+    private final KeyValueStore<String, Timed<JoinedStudy>> studies;
     private final TimerIndex expiry;
     private final long retentionMs;
 
@@ -72,21 +71,21 @@ final class JoinState {
      * The entry stored under {@code storeKey}, expired or not, or null: read once, it gives both the
      * last revision ({@link #live}) and the expiry entry that {@link #putStudy} replaces.
      */
-    Timed<StudyAssembled> storedStudy(String storeKey) {
+    Timed<JoinedStudy> storedStudy(String storeKey) {
         return studies.get(storeKey);
     }
 
-    /** The last revision in {@code timed}, or null; expired counts as absent, as for orders. */
-    static StudyAssembled live(Timed<StudyAssembled> timed, long streamTimeMs) {
+    /** The study in {@code timed}, or null; expired counts as absent, as for orders. */
+    static JoinedStudy live(Timed<JoinedStudy> timed, long streamTimeMs) {
         return timed == null || timed.expiresAtMs() <= streamTimeMs ? null : timed.value();
     }
 
-    void putStudy(String storeKey, StudyAssembled study, long activityMs) {
+    void putStudy(String storeKey, JoinedStudy study, long activityMs) {
         putStudy(storeKey, studies.get(storeKey), study, activityMs);
     }
 
-    /** As {@link #putStudy(String, StudyAssembled, long)}, given the entry already read from the store. */
-    void putStudy(String storeKey, Timed<StudyAssembled> old, StudyAssembled study, long activityMs) {
+    /** As {@link #putStudy(String, JoinedStudy, long)}, given the entry already read from the store. */
+    void putStudy(String storeKey, Timed<JoinedStudy> old, JoinedStudy study, long activityMs) {
         if (old != null) {
             expiry.cancel(old.expiresAtMs(), STUDY_TAG + storeKey);
         }
@@ -95,13 +94,13 @@ final class JoinState {
         expiry.schedule(expiresAt, STUDY_TAG + storeKey);
     }
 
-    /** Last revisions of the unexpired studies whose join key is {@code joinKey}. */
-    List<StudyAssembled> studiesOf(String joinKey, long streamTimeMs) {
-        List<StudyAssembled> found = new ArrayList<>();
-        try (KeyValueIterator<String, Timed<StudyAssembled>> it =
+    /** The unexpired studies whose join key is {@code joinKey}. */
+    List<JoinedStudy> studiesOf(String joinKey, long streamTimeMs) {
+        List<JoinedStudy> found = new ArrayList<>();
+        try (KeyValueIterator<String, Timed<JoinedStudy>> it =
                      studies.prefixScan(joinKey + '\u0000', PREFIX_SERIALIZER)) {
             while (it.hasNext()) {
-                Timed<StudyAssembled> timed = it.next().value;
+                Timed<JoinedStudy> timed = it.next().value;
                 if (timed.expiresAtMs() > streamTimeMs) {
                     found.add(timed.value());
                 }

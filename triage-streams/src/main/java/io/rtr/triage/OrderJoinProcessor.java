@@ -6,6 +6,7 @@ import io.rtr.schemas.StudyAssembled;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -30,11 +31,13 @@ final class OrderJoinProcessor implements Processor<String, OrderContext, String
     private static final Logger log = LoggerFactory.getLogger(OrderJoinProcessor.class);
 
     private final Duration retention;
+    private final Deserializer<StudyAssembled> studyDeserializer;
     private ProcessorContext<String, StudyAssembled> context;
     private JoinState state;
 
-    OrderJoinProcessor(Duration retention) {
+    OrderJoinProcessor(Duration retention, Deserializer<StudyAssembled> studyDeserializer) {
         this.retention = Objects.requireNonNull(retention, "retention");
+        this.studyDeserializer = Objects.requireNonNull(studyDeserializer, "studyDeserializer");
     }
 
     @Override
@@ -54,23 +57,25 @@ final class OrderJoinProcessor implements Processor<String, OrderContext, String
         long streamTime = context.currentStreamTimeMs();
         long activity = Math.max(record.timestamp(), streamTime);
         state.putOrder(accession, order, activity);
-        for (StudyAssembled study : state.studiesOf(accession, streamTime)) {
+        for (JoinedStudy joined : state.studiesOf(accession, streamTime)) {
+            OrderContext previous = joined.order();
+            if (previous != null && !changesPrioritization(previous, order)) {
+                continue;
+            }
+            StudyAssembled study = studyDeserializer.deserialize(TriageTopology.JOINED_STUDY_STORE, joined.snapshot());
             // The accession check guards against a study UID used as join key (a study without
             // accession) that happens to equal this accession number.
             if (!accession.equals(study.getAccessionNumber())) {
                 continue;
             }
-            OrderContext previous = study.getOrderContext();
-            if (previous != null && !changesPrioritization(previous, order)) {
-                continue;
-            }
             StudyAssembled out = StudyAssembled.newBuilder(study)
-                    .setRevision(study.getRevision() + 1)
+                    .setRevision(joined.revision() + 1)
                     .setCompletenessReason(CompletenessReason.ORDER_ENRICHED)
                     .setOrderContext(order)
                     .setAssembledAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
                     .build();
-            state.putStudy(JoinState.studyKey(accession, study.getStudyInstanceUid()), out, activity);
+            state.putStudy(JoinState.studyKey(accession, study.getStudyInstanceUid()),
+                    new JoinedStudy(out.getRevision(), order, joined.snapshot()), activity);
             log.debug("Study {} revision {} {} its order", out.getStudyInstanceUid(), out.getRevision(),
                     previous == null ? "enriched with" : "carries a prioritization change of");
             context.forward(new Record<>(out.getStudyInstanceUid(), out, record.timestamp()));

@@ -5,11 +5,15 @@ import io.rtr.schemas.InstanceReceived;
 import io.rtr.schemas.InstanceRejected;
 import io.rtr.schemas.RejectReason;
 import io.rtr.schemas.StudyAssembled;
+import io.rtr.schemas.Topics;
+import io.rtr.schemas.serde.AvroDeserializer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -59,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * study always reaches the same join partition.
  */
 final class StudyAssemblyProcessor
-        implements Processor<String, InstanceReceived, String, Outcome<StudyAssembled, InstanceRejected>> {
+        implements Processor<String, ReceivedInstance, String, Outcome<StudyAssembled, InstanceRejected>> {
 
     static final String STAGE = "triage-streams/dedupe";
     private static final Logger log = LoggerFactory.getLogger(StudyAssemblyProcessor.class);
@@ -67,15 +71,18 @@ final class StudyAssemblyProcessor
     private final AssemblyPolicy policy;
     private final Duration punctuateInterval;
     private final long retentionMs;
+    private final AvroDeserializer<InstanceReceived> deserializer;
     private ProcessorContext<String, Outcome<StudyAssembled, InstanceRejected>> context;
     private KeyValueStore<String, StudyState> studies;
     private TimerIndex timers;
     private TimerIndex expiry;
 
-    StudyAssemblyProcessor(AssemblyPolicy policy, Duration punctuateInterval, Duration retention) {
+    StudyAssemblyProcessor(AssemblyPolicy policy, Duration punctuateInterval, Duration retention,
+                           AvroDeserializer<InstanceReceived> deserializer) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.punctuateInterval = Objects.requireNonNull(punctuateInterval, "punctuateInterval");
         this.retentionMs = retention.toMillis();
+        this.deserializer = Objects.requireNonNull(deserializer, "deserializer");
     }
 
     @Override
@@ -89,8 +96,8 @@ final class StudyAssemblyProcessor
     }
 
     @Override
-    public void process(Record<String, InstanceReceived> record) {
-        InstanceReceived instance = record.value();
+    public void process(Record<String, ReceivedInstance> record) {
+        InstanceReceived instance = record.value().value();
         String uid = instance.getStudyInstanceUid();
         long now = context.currentSystemTimeMs();
         StudyState state = studies.get(uid);
@@ -102,33 +109,26 @@ final class StudyAssemblyProcessor
             state = null;
         }
         if (state == null) {
-            state = new StudyState(newStudy(uid, now), StudyState.NONE, StudyState.NONE);
+            state = new StudyState(uid);
         }
-        StudyAssembled study = state.study();
-        List<InstanceReceived> instances = new ArrayList<>(study.getInstances());
-        int existing = indexOf(instances, instance.getSopInstanceUid());
-        if (existing >= 0 && instances.get(existing).getSha256().equals(instance.getSha256())) {
+        StudyState.Instance existing = state.instance(instance.getSopInstanceUid());
+        if (existing != null && existing.sha256().equals(instance.getSha256())) {
             context.forward(new Record<>(uid, Outcome.sideValue(InstanceFilterProcessor.rejected(instance,
                     new Rejection(null, RejectReason.DUPLICATE, "SOP instance " + instance.getSopInstanceUid()
                             + " was already received with the same SHA-256; the repeat is ignored"),
                     now, STAGE)), record.timestamp()));
             return;
         }
-        if (existing >= 0) {
-            instances.set(existing, instance);
-        } else {
-            instances.add(instance);
-        }
-        study.setInstances(instances);
-        fillStudyAttributes(study, instance);
+        state.put(StudyState.Instance.of(record.value()));
+        state.fillAttributes(instance);
 
         if (state.emitted()) {
             emit(state, CompletenessReason.LATE_INSTANCE_REVISION, record.timestamp(), now);
-        } else if (policy.viewsComplete(study.getModality(), instances)) {
+        } else if (policy.viewsComplete(state.modality(), state.instances())) {
             cancelTimer(state);
             emit(state, CompletenessReason.EXPECTED_VIEWS_COMPLETE, record.timestamp(), now);
         } else {
-            long deadline = now + policy.quietPeriod(study.getModality()).toMillis();
+            long deadline = now + policy.quietPeriod(state.modality()).toMillis();
             state.quietDeadlineMs(deadline);
             // A later deadline leaves the index entry where it is; the punctuation moves it when
             // it falls due. Only an earlier one (a changed quiet period) moves it now.
@@ -192,7 +192,7 @@ final class StudyAssemblyProcessor
     }
 
     private void expire(StudyState state, long streamTimeMs) {
-        String uid = state.study().getStudyInstanceUid();
+        String uid = state.studyInstanceUid();
         if (state.expiryIndexedAtMs() != StudyState.NONE) {
             expiry.cancel(state.expiryIndexedAtMs(), uid);
             state.expiryIndexedAtMs(StudyState.NONE);
@@ -208,60 +208,42 @@ final class StudyAssemblyProcessor
     }
 
     private void emit(StudyState state, CompletenessReason reason, long timestamp, long nowMs) {
-        StudyAssembled study = state.study();
-        study.setRevision(study.getRevision() + 1);
-        study.setCompletenessReason(reason);
-        study.setAssembledAt(Instant.ofEpochMilli(nowMs));
+        List<InstanceReceived> instances = new ArrayList<>(state.instances().size());
+        for (StudyState.Instance stored : state.instances()) {
+            instances.add(decode(state, stored));
+        }
+        StudyAssembled study = state.nextSnapshot()
+                .setCompletenessReason(reason)
+                .setInstances(instances)
+                .setAssembledAt(Instant.ofEpochMilli(nowMs))
+                .build();
         String routingKey = study.getAccessionNumber() != null ? study.getAccessionNumber()
                 : study.getStudyInstanceUid();
         log.debug("Study {} snapshot {} emitted: {} with {} instances", study.getStudyInstanceUid(),
-                study.getRevision(), reason, study.getInstances().size());
-        // No copy: forwarding serializes the snapshot before it returns (the repartition sink), and
-        // the state object is read afresh from the store for the next instance.
+                study.getRevision(), reason, instances.size());
         context.forward(new Record<>(routingKey, Outcome.mainValue(study), timestamp));
+    }
+
+    /**
+     * Decodes an instance kept as received. The same bytes were decoded on arrival, so a failure
+     * is the registry being unreachable (the task stops and resumes from its last commit once
+     * restarted, as in {@link InstanceDecodeProcessor}), never a bad record to park.
+     */
+    private InstanceReceived decode(StudyState state, StudyState.Instance stored) {
+        try {
+            return deserializer.deserialize(Topics.INSTANCES.name(), stored.bytes());
+        } catch (SerializationException e) {
+            throw new StreamsException("Cannot decode SOP instance " + stored.sopInstanceUid() + " of study "
+                    + state.studyInstanceUid() + " from the study state to emit the study; if the schema registry"
+                    + " is unreachable, restore it and restart.", e);
+        }
     }
 
     private void cancelTimer(StudyState state) {
         if (state.timerIndexedAtMs() != StudyState.NONE) {
-            timers.cancel(state.timerIndexedAtMs(), state.study().getStudyInstanceUid());
+            timers.cancel(state.timerIndexedAtMs(), state.studyInstanceUid());
             state.timerIndexedAtMs(StudyState.NONE);
         }
         state.quietDeadlineMs(StudyState.NONE);
-    }
-
-    private static void fillStudyAttributes(StudyAssembled study, InstanceReceived instance) {
-        // First non-null value wins: instances of one study agree, and a study must not change
-        // its modality (hence its policy) or its accession (hence its join partition) midway.
-        if (study.getModality() == null) {
-            study.setModality(instance.getModality());
-        }
-        if (study.getClinicId() == null) {
-            study.setClinicId(instance.getClinicId());
-        }
-        if (study.getPatientPseudonym() == null) {
-            study.setPatientPseudonym(instance.getPatientPseudonym());
-        }
-        if (study.getAccessionNumber() == null && study.getRevision() == 0) {
-            study.setAccessionNumber(instance.getAccessionNumber());
-        }
-    }
-
-    private static StudyAssembled newStudy(String uid, long nowMs) {
-        return StudyAssembled.newBuilder()
-                .setStudyInstanceUid(uid)
-                .setRevision(0)
-                .setCompletenessReason(CompletenessReason.QUIET_PERIOD_ELAPSED)
-                .setInstances(new ArrayList<>())
-                .setAssembledAt(Instant.ofEpochMilli(nowMs))
-                .build();
-    }
-
-    private static int indexOf(List<InstanceReceived> instances, String sopInstanceUid) {
-        for (int i = 0; i < instances.size(); i++) {
-            if (instances.get(i).getSopInstanceUid().equals(sopInstanceUid)) {
-                return i;
-            }
-        }
-        return -1;
     }
 }

@@ -16,7 +16,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * a {@link PunctuationType#STREAM_TIME} punctuation: retention is about how far the data has moved
  * on, and stream time makes a replay of the log expire state exactly as the original run did.
  */
-final class StudyJoinProcessor implements Processor<String, StudyAssembled, String, StudyAssembled> {
+final class StudyJoinProcessor implements Processor<String, StudySnapshot, String, StudyAssembled> {
 
     private final Duration retention;
     private final Duration punctuateInterval;
@@ -36,21 +36,24 @@ final class StudyJoinProcessor implements Processor<String, StudyAssembled, Stri
     }
 
     @Override
-    public void process(Record<String, StudyAssembled> record) {
-        StudyAssembled snapshot = record.value();
+    public void process(Record<String, StudySnapshot> record) {
+        StudyAssembled snapshot = record.value().study();
         String uid = snapshot.getStudyInstanceUid();
         String storeKey = JoinState.studyKey(record.key(), uid);
         long streamTime = context.currentStreamTimeMs();
-        Timed<StudyAssembled> stored = state.storedStudy(storeKey);
-        StudyAssembled last = JoinState.live(stored, streamTime);
+        Timed<JoinedStudy> stored = state.storedStudy(storeKey);
+        JoinedStudy last = JoinState.live(stored, streamTime);
         OrderContext order = snapshot.getAccessionNumber() == null ? null
                 : state.order(snapshot.getAccessionNumber(), streamTime);
         // The snapshot was just deserialized from the repartition topic and nothing else holds it,
         // so it is numbered in place rather than deep-copied.
         StudyAssembled out = snapshot;
-        out.setRevision(last == null ? 1 : last.getRevision() + 1);
+        out.setRevision(last == null ? 1 : last.revision() + 1);
         out.setOrderContext(order);
-        state.putStudy(storeKey, stored, out, Math.max(record.timestamp(), streamTime));
+        // The snapshot's bytes as read stand for the study: they differ from the output only in
+        // revision and order, which are stored beside them.
+        state.putStudy(storeKey, stored, new JoinedStudy(out.getRevision(), order, record.value().bytes()),
+                Math.max(record.timestamp(), streamTime));
         context.forward(record.withKey(uid).withValue(out));
     }
 }

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -74,6 +76,15 @@ public final class TriageConfig extends AbstractConfig {
     public static final int JOIN_PARTITIONS_DEFAULT = Topics.STUDY_PARTITIONS;
     public static final String JOIN_PARTITIONS_DOC = "Partitions of the two internal repartition topics keyed "
             + "by accession number (studies and orders); both get the same count so they are co-partitioned.";
+
+    /** Kafka Streams' {@code commit.interval.ms} unless a {@value #STREAMS_PREFIX} setting says otherwise. */
+    public static final long COMMIT_INTERVAL_MS_DEFAULT = 100L;
+    /** The producer's {@code batch.size} unless a {@value #STREAMS_PREFIX} setting says otherwise. */
+    public static final int BATCH_SIZE_DEFAULT = 256 * 1024;
+    /** The main consumer's {@code max.partition.fetch.bytes} unless a {@value #STREAMS_PREFIX} setting overrides it. */
+    public static final int PARTITION_FETCH_BYTES_DEFAULT = 256 * 1024;
+    /** Kafka Streams' {@code statestore.cache.max.bytes} unless a {@value #STREAMS_PREFIX} setting says otherwise. */
+    public static final long CACHE_MAX_BYTES_DEFAULT = 32L * 1024 * 1024;
 
     /** Prefix of settings handed to Kafka Streams as they are, e.g. {@code streams.state.dir}. */
     public static final String STREAMS_PREFIX = "streams.";
@@ -151,7 +162,8 @@ public final class TriageConfig extends AbstractConfig {
     }
 
     /**
-     * Kafka Streams settings: application id, bootstrap servers, {@code exactly_once_v2}, then every
+     * Kafka Streams settings: application id, bootstrap servers, {@code exactly_once_v2}, the commit
+     * interval, producer batching, record cache and fetch size defaults, then every
      * {@value #STREAMS_PREFIX} setting with the prefix removed (these win).
      */
     public Properties streamsProperties() {
@@ -161,6 +173,30 @@ public final class TriageConfig extends AbstractConfig {
         // Exactly once: a study revision and the state change behind it commit together, so a
         // crash never emits a revision twice or loses one.
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // A study moves on to scoring only when its transaction commits, so the commit interval
+        // bounds the stage's latency; 100 ms is Streams' exactly-once default, stated here because
+        // the producer setting below depends on it.
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(COMMIT_INTERVAL_MS_DEFAULT));
+        // Every commit flushes the producer, so under exactly-once no record waits longer for
+        // lingering than it waits for the commit anyway: lingering up to the commit interval, in
+        // batches that hold an interval's writes to a partition, costs no latency and turns many
+        // small produce requests (and the broker's appends of them) into a few.
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG),
+                Long.toString(COMMIT_INTERVAL_MS_DEFAULT));
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG),
+                Integer.toString(BATCH_SIZE_DEFAULT));
+        // The record cache evicts from the store being written to, and evicting a dirty entry
+        // flushes all of that store's dirty entries: with Streams' 10 MB, the clean entries of
+        // emitted studies crowd the assembly store's cache until each study reaches its
+        // changelog twice. This holds an interval's studies plus the recently emitted ones.
+        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(CACHE_MAX_BYTES_DEFAULT));
+        // The consumer hands out fetched records in the order the fetches completed, so while
+        // rtr.instances has a backlog (a restart, a replay) the study snapshots fetched from the
+        // repartition topic wait behind up to one fetch per instances partition. A quarter of the
+        // 1 MB default shortens that wait (first study out 2-4 s sooner after a start under load)
+        // and still fetches hundreds of instance events per partition at a time.
+        props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
+                Integer.toString(PARTITION_FETCH_BYTES_DEFAULT));
         props.putAll(originalsWithPrefix(STREAMS_PREFIX));
         return props;
     }

@@ -84,7 +84,7 @@ public final class TriageTopology {
 
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STUDY_STORE), keys,
-                new StudyState.StoreSerde(studySerde)).withCachingEnabled());
+                new StudyState.StoreSerde(studySerde, instanceSerde)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QUIET_TIMER_STORE),
                 keys, Serdes.String()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STUDY_EXPIRY_STORE),
@@ -92,32 +92,34 @@ public final class TriageTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ORDER_STORE), keys,
                 new Timed.StoreSerde<>(orderSerde)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOINED_STUDY_STORE),
-                keys, new Timed.StoreSerde<>(studySerde)).withCachingEnabled());
+                keys, new Timed.StoreSerde<>(new JoinedStudy.StoreSerde(studySerde, orderSerde)))
+                .withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_EXPIRY_STORE),
                 keys, Serdes.String()).withCachingEnabled());
 
         // Instances: bytes first, so an undecodable record is a dead letter, not a stopped app.
-        KStream<String, InstanceReceived> decoded = sideToDeadLetters(builder
+        KStream<String, ReceivedInstance> decoded = sideToDeadLetters(builder
                 .stream(Topics.INSTANCES.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withName("instances-source"))
                 .process(() -> new InstanceDecodeProcessor(Topics.INSTANCES.name(), instanceSerde.deserializer()),
                         Named.as("instance-decoder")), "instance-dead-letters");
 
-        KStream<String, InstanceReceived> accepted = splitSide(decoded
+        KStream<String, ReceivedInstance> accepted = splitSide(decoded
                         .process(() -> new InstanceFilterProcessor(config.rules()), Named.as("instance-filter")),
                 "filter-", side -> side.to(Topics.INSTANCES_REJECTED.name(),
                         Produced.with(keys, rejectedSerde).withName("rejected-by-rule")));
 
         KStream<String, StudyAssembled> snapshots = splitSide(accepted
                         .process(() -> new StudyAssemblyProcessor(config.assemblyPolicy(), config.punctuateInterval(),
-                                        config.stateRetention()),
+                                        config.stateRetention(), instanceSerde.deserializer()),
                                 Named.as("study-assembler"), STUDY_STORE, QUIET_TIMER_STORE, STUDY_EXPIRY_STORE),
                 "assembler-", side -> side.to(Topics.INSTANCES_REJECTED.name(),
                         Produced.with(keys, rejectedSerde).withName("rejected-as-duplicate")));
 
-        KStream<String, StudyAssembled> studiesByAccession = snapshots.repartition(
-                Repartitioned.with(keys, studySerde).withName(STUDIES_BY_ACCESSION)
-                        .withNumberOfPartitions(config.joinPartitions()));
+        KStream<String, StudySnapshot> studiesByAccession = snapshots
+                .mapValues(study -> new StudySnapshot(study, null), Named.as("study-snapshots"))
+                .repartition(Repartitioned.with(keys, new StudySnapshot.Serde(studySerde))
+                        .withName(STUDIES_BY_ACCESSION).withNumberOfPartitions(config.joinPartitions()));
 
         // Orders: Debezium JSON text, re-keyed by accession number by the parser.
         KStream<String, OrderContext> ordersByAccession = sideToDeadLetters(builder
@@ -130,7 +132,7 @@ public final class TriageTopology {
                 () -> new StudyJoinProcessor(config.stateRetention(), config.punctuateInterval()),
                 Named.as("study-order-join"), ORDER_STORE, JOINED_STUDY_STORE, JOIN_EXPIRY_STORE);
         KStream<String, StudyAssembled> enrichedStudies = ordersByAccession.process(
-                () -> new OrderJoinProcessor(config.stateRetention()),
+                () -> new OrderJoinProcessor(config.stateRetention(), studySerde.deserializer()),
                 Named.as("order-study-join"), ORDER_STORE, JOINED_STUDY_STORE, JOIN_EXPIRY_STORE);
         joinedStudies.merge(enrichedStudies, Named.as("studies-merge"))
                 .to(Topics.STUDIES.name(), Produced.with(keys, studySerde).withName("studies-sink"));

@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TopologyDescription;
@@ -38,6 +40,33 @@ class TriageConfigTest {
         Properties streams = config(Map.of("streams.state.dir", "/tmp/rtr-state")).streamsProperties();
 
         assertThat(streams).containsEntry(StreamsConfig.STATE_DIR_CONFIG, "/tmp/rtr-state");
+    }
+
+    @Test
+    void producerLingersUpToTheCommitIntervalInLargeBatches() {
+        Properties streams = config(Map.of()).streamsProperties();
+
+        assertThat(streams).containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100")
+                .containsEntry(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "100")
+                .containsEntry(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), "262144")
+                .containsEntry(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "33554432");
+    }
+
+    @Test
+    void mainConsumerFetchesAQuarterMegabytePerPartition() {
+        Properties streams = config(Map.of()).streamsProperties();
+
+        assertThat(streams).containsEntry(
+                StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), "262144");
+    }
+
+    @Test
+    void streamsPrefixedSettingsOverrideTheDefaults() {
+        Properties streams = config(Map.of("streams.producer.linger.ms", "5", "streams.commit.interval.ms", "1000"))
+                .streamsProperties();
+
+        assertThat(streams).containsEntry("producer.linger.ms", "5")
+                .containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "1000");
     }
 
     @Test

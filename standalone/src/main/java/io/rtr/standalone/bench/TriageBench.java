@@ -9,6 +9,7 @@ import io.rtr.standalone.Platform;
 import io.rtr.standalone.PlatformConfig;
 import io.rtr.triage.TriageConfig;
 import io.rtr.triage.TriageTopology;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -54,9 +55,9 @@ import org.apache.kafka.streams.KafkaStreams;
  * Benchmark of the triage topology on a real broker: produces N {@code InstanceReceived} events
  * (four views per study, every study complete and accepted by the default rules) to
  * {@code rtr.instances} (not timed), then times (a) a bare consumer reading them as bytes and (b)
- * the production triage topology ({@code exactly_once_v2}) from the beginning until every study is
- * on {@code rtr.studies}, and prints events/s of both and their ratio. Target: at least 20,000
- * events/s end to end on 2 cores.
+ * the production triage topology ({@code exactly_once_v2}) from this run's first event until
+ * every study is on {@code rtr.studies}, and prints events/s of both and their ratio. Target: at
+ * least 20,000 events/s end to end on 2 cores.
  *
  * <p>End condition of (b): a {@code read_committed} consumer of {@code rtr.studies}, positioned at
  * the end before the app starts, has seen N/4 distinct study UIDs of this run, i.e. every study's
@@ -69,16 +70,24 @@ import org.apache.kafka.streams.KafkaStreams;
  * stream threads' CPU time against wall time (far less CPU than wall time while process-ratio is
  * high means the thread was starved of CPU by other processes), the whole process' CPU per event
  * (streams, embedded broker and registry), and the log entries the app wrote per input event
- * (changelogs, repartition topics). Defaults are the production pipeline's settings (1 thread,
- * commit every 100 ms); note that {@code --cache-bytes} only reaches stores built with caching.
+ * (changelogs, repartition topics), and the JIT compilation and GC time of the JVM meanwhile.
+ * Settings not given are {@link TriageConfig}'s, as the production pipeline runs it (1 thread,
+ * commit every 100 ms, producer batching up to the commit interval, 32 MB record cache, 256 KB
+ * fetches per partition); note that {@code --cache-bytes} only reaches stores built with caching.
+ *
+ * <p>Every run starts its consumer group at the first event it produced, so events of earlier runs
+ * on the same broker are neither processed nor timed. {@code --warmup-events W} first does a whole
+ * run of W events (its figures are labelled warm-up), so that the measured run finds the broker,
+ * client and topology code compiled by the JIT, as a long-running deployment does; without it
+ * the figures include the JIT compiling all of it on the same cores (a cold start).
  *
  * <p>Without {@code --bootstrap} it starts the embedded platform in a temporary folder and removes
  * it at the end:
  * <pre>
  *   java -cp "standalone/target/classes:$(cat standalone/target/classpath.txt)" \
- *       io.rtr.standalone.bench.TriageBench --events 200000 [--threads 2] [--commit-interval-ms 100] \
- *       [--cache-bytes 10485760] [--linger-ms 5] [--batch-bytes 16384] [--timeout-s 600] \
- *       [--bootstrap H:P --registry URL]
+ *       io.rtr.standalone.bench.TriageBench --events 200000 [--warmup-events 200000] [--threads 2] \
+ *       [--commit-interval-ms 100] [--cache-bytes 33554432] [--linger-ms 100] [--batch-bytes 262144] \
+ *       [--timeout-s 600] [--bootstrap H:P --registry URL]
  * </pre>
  */
 public final class TriageBench {
@@ -92,12 +101,16 @@ public final class TriageBench {
 
     /** Entry point: see the class documentation. */
     public static void main(String[] args) throws Exception {
-        BenchArgs parsed = BenchArgs.parse("TriageBench", args, Set.of("--events", "--threads",
+        BenchArgs parsed = BenchArgs.parse("TriageBench", args, Set.of("--events", "--warmup-events", "--threads",
                 "--commit-interval-ms", "--cache-bytes", "--linger-ms", "--batch-bytes", "--timeout-s",
                 "--bootstrap", "--registry"), Set.of());
         long events = parsed.longValue("--events", 200_000L);
         if (events < VIEWS_PER_STUDY || events % VIEWS_PER_STUDY != 0) {
             throw new IllegalArgumentException("--events must be a positive multiple of 4, was " + events);
+        }
+        long warmup = parsed.longValue("--warmup-events", 0L);
+        if (warmup < 0 || warmup % VIEWS_PER_STUDY != 0) {
+            throw new IllegalArgumentException("--warmup-events must be a multiple of 4, was " + warmup);
         }
         Path dir = null;
         Platform platform = null;
@@ -116,7 +129,12 @@ public final class TriageBench {
             }
             Path stateDir = dir != null ? dir.resolve("streams") : Files.createTempDirectory("rtr-triage-bench-state");
             try {
-                run(parsed, events, bootstrap, registry, stateDir);
+                if (warmup > 0) {
+                    BenchSupport.say("Warm-up run of %,d events; its figures are not the result", warmup);
+                    run(parsed, warmup, bootstrap, registry, stateDir, "warm-up result");
+                    BenchSupport.say("Measured run of %,d events", events);
+                }
+                run(parsed, events, bootstrap, registry, stateDir, "RESULT");
             } finally {
                 if (dir == null) {
                     BenchSupport.deleteRecursively(stateDir);
@@ -130,21 +148,22 @@ public final class TriageBench {
         }
     }
 
-    private static void run(BenchArgs parsed, long events, String bootstrap, String registry, Path stateDir)
-            throws Exception {
+    private static void run(BenchArgs parsed, long events, String bootstrap, String registry, Path stateDir,
+                            String resultLabel) throws Exception {
         String run = Long.toString(System.currentTimeMillis());
         // A run-specific UID root, so that a shared broker's earlier studies are not counted.
         String studyRoot = "2.25.4242." + run + ".";
         long studies = events / VIEWS_PER_STUDY;
         BenchSupport.say("Producing %,d instance events (%,d studies) to %s (not timed); %s", events, studies,
                 Topics.INSTANCES.name(), BenchSupport.load());
+        Map<TopicPartition, Long> firstOffsets = endOffsets(bootstrap);
         long produceNanos = produce(bootstrap, registry, studyRoot, studies);
         BenchSupport.say("Produced in %s (%s events/s)", BenchSupport.seconds(produceNanos),
                 BenchSupport.rate(events, produceNanos));
 
-        BenchSupport.say("(a) Bare consumer (byte[] deserializers) from the beginning to the end of %s",
+        BenchSupport.say("(a) Bare consumer (byte[] deserializers) from this run's first event to the end of %s",
                 Topics.INSTANCES.name());
-        long[] bare = bareConsume(bootstrap);
+        long[] bare = bareConsume(bootstrap, firstOffsets);
         BenchSupport.say("(a) %,d records, %,d bytes in %s: %s events/s, %.1f MB/s", bare[0], bare[1],
                 BenchSupport.seconds(bare[2]), BenchSupport.rate(bare[0], bare[2]), bare[1] / (bare[2] / 1e9) / 1e6);
 
@@ -154,16 +173,13 @@ public final class TriageBench {
         settings.put(TriageConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         settings.put(TriageConfig.SCHEMA_REGISTRY_URL_CONFIG, registry);
         settings.put(TriageConfig.STREAMS_PREFIX + "state.dir", stateDir.toString());
-        settings.put(TriageConfig.STREAMS_PREFIX + "num.stream.threads", parsed.value("--threads").orElse("1"));
-        settings.put(TriageConfig.STREAMS_PREFIX + "commit.interval.ms",
-                parsed.value("--commit-interval-ms").orElse("100"));
-        settings.put(TriageConfig.STREAMS_PREFIX + "statestore.cache.max.bytes",
-                parsed.value("--cache-bytes").orElse(Long.toString(10L * 1024 * 1024)));
-        settings.put(TriageConfig.STREAMS_PREFIX + "producer.linger.ms", parsed.value("--linger-ms").orElse("5"));
-        settings.put(TriageConfig.STREAMS_PREFIX + "producer.batch.size",
-                parsed.value("--batch-bytes").orElse("16384"));
-        settings.put(TriageConfig.STREAMS_PREFIX + "consumer.auto.offset.reset", "earliest");
+        Map<String, String> flags = Map.of("--threads", "num.stream.threads", "--commit-interval-ms",
+                "commit.interval.ms", "--cache-bytes", "statestore.cache.max.bytes", "--linger-ms",
+                "producer.linger.ms", "--batch-bytes", "producer.batch.size");
+        flags.forEach((flag, setting) -> parsed.value(flag)
+                .ifPresent(value -> settings.put(TriageConfig.STREAMS_PREFIX + setting, value)));
         TriageConfig config = new TriageConfig(settings);
+        startGroupAt(bootstrap, applicationId, firstOffsets);
         Properties streamsProperties = config.streamsProperties();
         BenchSupport.say("(b) Triage topology, application id %s, settings: %s", applicationId, streamsProperties);
 
@@ -173,6 +189,8 @@ public final class TriageBench {
             Set<String> seen = new HashSet<>();
             OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long cpuStarted = os.getProcessCpuTime();
+            long jitStarted = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+            long gcStarted = gcMillis();
             long started = System.nanoTime();
             long firstOut = 0;
             long lastReport = started;
@@ -212,6 +230,11 @@ public final class TriageBench {
                 BenchSupport.say("(b) this process (streams + embedded broker + registry) used %s of CPU: %.1f µs"
                                 + " per event, i.e. %s events/s per core it had to itself",
                         BenchSupport.seconds(cpu), cpu / 1e3 / events, BenchSupport.rate(events, cpu));
+                // Both are elapsed times, of the compiler threads and of GC pauses, on the same cores.
+                BenchSupport.say("(b) meanwhile the JIT compiled for %s and GC paused for %s",
+                        BenchSupport.seconds(TimeUnit.MILLISECONDS.toNanos(
+                                ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitStarted)),
+                        BenchSupport.seconds(TimeUnit.MILLISECONDS.toNanos(gcMillis() - gcStarted)));
                 if (seen.size() < studies) {
                     BenchSupport.say("(b) TIMED OUT: %,d of %,d studies after %s; group lag on %s: %,d",
                             seen.size(), studies, BenchSupport.seconds(ended - started), Topics.INSTANCES.name(), lag);
@@ -225,8 +248,8 @@ public final class TriageBench {
                         BenchSupport.rate(events, total));
                 BenchSupport.say("(b) from the first study out: %s, %s events/s", BenchSupport.seconds(steady),
                         BenchSupport.rate(events - VIEWS_PER_STUDY, steady));
-                BenchSupport.say("RESULT bare consumer %s events/s; triage %s events/s end to end (%s steady);"
-                                + " ratio triage/bare %.3f; target >= 20,000 events/s; %s",
+                BenchSupport.say("%s bare consumer %s events/s; triage %s events/s end to end (%s steady);"
+                                + " ratio triage/bare %.3f; target >= 20,000 events/s; %s", resultLabel,
                         BenchSupport.rate(bare[0], bare[2]), BenchSupport.rate(events, total),
                         BenchSupport.rate(events - VIEWS_PER_STUDY, steady),
                         (events / (total / 1e9)) / (bare[0] / (bare[2] / 1e9)), BenchSupport.load());
@@ -369,8 +392,8 @@ public final class TriageBench {
                 .build();
     }
 
-    /** Reads every partition of the instances topic from the beginning to its end as bytes: {records, bytes, nanos}. */
-    private static long[] bareConsume(String bootstrap) {
+    /** Reads every partition of the instances topic from {@code from} to its end as bytes: {records, bytes, nanos}. */
+    private static long[] bareConsume(String bootstrap, Map<TopicPartition, Long> from) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -382,7 +405,7 @@ public final class TriageBench {
             consumer.assign(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             long started = System.nanoTime();
-            consumer.seekToBeginning(partitions);
+            from.forEach(consumer::seek);
             long records = 0;
             long bytes = 0;
             while (!reached(consumer, end)) {
@@ -393,6 +416,39 @@ public final class TriageBench {
             }
             return new long[] {records, bytes, System.nanoTime() - started};
         }
+    }
+
+    /** The end offsets of the instances topic now, i.e. where the events produced next start. */
+    private static Map<TopicPartition, Long> endOffsets(String bootstrap) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            admin.describeTopics(List.of(Topics.INSTANCES.name())).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(Topics.INSTANCES.name()).partitions()
+                    .forEach(p -> request.put(new TopicPartition(Topics.INSTANCES.name(), p.partition()),
+                            OffsetSpec.latest()));
+            Map<TopicPartition, Long> offsets = new HashMap<>();
+            admin.listOffsets(request).all().get(30, TimeUnit.SECONDS)
+                    .forEach((partition, info) -> offsets.put(partition, info.offset()));
+            return offsets;
+        }
+    }
+
+    /** Commits {@code offsets} for the app's consumer group before it starts, so it begins at this run's events. */
+    private static void startGroupAt(String bootstrap, String group, Map<TopicPartition, Long> offsets)
+            throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
+        offsets.forEach((partition, offset) -> start.put(partition, new OffsetAndMetadata(offset)));
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.alterConsumerGroupOffsets(group, start).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long gcMillis() {
+        long millis = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            millis += Math.max(0, gc.getCollectionTime());
+        }
+        return millis;
     }
 
     private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
