@@ -250,6 +250,7 @@ public final class IngestBench {
                     cpuMs);
             return new double[] {sent, done};
         } finally {
+            spool.close();
             deleteTree(dir);
         }
     }
