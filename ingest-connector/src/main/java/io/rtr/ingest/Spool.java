@@ -125,8 +125,14 @@ public final class Spool implements AutoCloseable {
      * empties the slots that hold no complete entry for use again, and creates slots up to the stock.
      */
     public Spool(Path dir) throws IOException {
+        this(dir, supportsReceiptAttribute(Files.createDirectories(dir.resolve("ready"))));
+    }
+
+    /** As {@link #Spool(Path)}, told whether receipts are extended attributes of slots or file names. */
+    Spool(Path dir, boolean slots) throws IOException {
         this.tmp = dir.resolve("tmp");
         this.ready = dir.resolve("ready");
+        this.slots = slots;
         Files.createDirectories(tmp);
         Files.createDirectories(ready);
         try (DirectoryStream<Path> stale = Files.newDirectoryStream(tmp)) {
@@ -143,7 +149,6 @@ public final class Spool implements AutoCloseable {
                 }
             }
         }
-        this.slots = supportsReceiptAttribute(ready);
         if (slots) {
             reclaimSlots();
             if (freeSlots.size() < SLOTS_AHEAD) {

@@ -227,6 +227,24 @@ class SpoolTest {
     }
 
     @Test
+    void withoutExtendedAttributesEachObjectGetsAFileNamedAfterItsReceipt() throws Exception {
+        Spool spool = new Spool(dir, false);
+        Spool.EntryFile incoming = spool.newEntryFile("SCU", "RTR", IngestSource.DIMSE);
+        try (incoming) {
+            incoming.write(part10Like("named"));
+        }
+
+        Spool.Entry entry = spool.commit(incoming);
+
+        assertThat(entry.file().getFileName().toString()).startsWith(entry.id()).endsWith(".rtr");
+        assertThat(readyFiles()).containsExactly(entry.file());
+        assertThat(new Spool(dir, false).pending()).singleElement().satisfies(e -> {
+            assertThat(e.id()).isEqualTo(entry.id());
+            assertThat(e.callingAe()).isEqualTo("SCU");
+        });
+    }
+
+    @Test
     void slotEntryWithoutAeTitlesKeepsItsReceipt() throws Exception {
         Spool spool = new Spool(dir);
         Spool.EntryFile incoming = spool.newEntryFile(null, null, IngestSource.STOW_RS);

@@ -161,8 +161,8 @@ public final class IngestBench {
                 instances, sizeKb, totalBytes / 1e6, associations, runs, warmups,
                 Runtime.getRuntime().availableProcessors(), loadAverage());
         System.out.println("RTR = our DicomScp: structure check, " + (inPlaceSpool
-                ? "spool entry written in place and checksummed as it streams in, folder fsync while it"
-                        + " arrives, file fdatasync"
+                ? "spool entry written into a pre-created slot file and checksummed as it streams in,"
+                        + " file fsync"
                 : "spool file fsync, rename, folder fsync") + " before each C-STORE success;"
                 + " then blob store (" + (linkBlobs ? "hard link, folder fsync per batch" : "copy with fsync")
                 + "), metadata extraction and Avro encoding;"
