@@ -73,10 +73,9 @@ import java.util.stream.Stream;
  * 256 KiB PDUs, as the connector does by default.
  *
  * <p>Read the figures with the printed fsync latency: with one association every object waits for
- * about one journal commit (the file's fdatasync; the folder fsync for its name ran while the data
- * streamed in) and {@code storescp} for none, so on a disk with millisecond fsyncs one association
- * cannot reach storescp's rate; parallel associations share the folder fsync (group commit) and
- * the journal merges their file fsyncs. The CPU per object (this JVM; storescp's process with one
+ * about one journal commit (the file's fsync; its pre-created slot's name was made durable before)
+ * and {@code storescp} for none, so on a disk with millisecond fsyncs one association cannot reach
+ * storescp's rate; the journal merges parallel associations' file fsyncs. The CPU per object (this JVM; storescp's process with one
  * association) is printed too: on a shared machine it varies much less than the rates do.
  */
 public final class IngestBench {
