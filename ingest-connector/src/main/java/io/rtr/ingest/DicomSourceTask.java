@@ -300,6 +300,13 @@ public final class DicomSourceTask extends SourceTask {
         if (serializer != null) {
             serializer.close();
         }
+        if (spool != null) {
+            try {
+                spool.close();
+            } catch (IOException e) {
+                LOG.warn("DICOM source task: interrupted while closing the spool: {}", e.toString());
+            }
+        }
         LOG.info("DICOM source task stopped; {} events were not acknowledged and stay in the spool", inFlight.size());
     }
 

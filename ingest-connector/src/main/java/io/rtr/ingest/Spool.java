@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,13 +22,15 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -35,43 +38,56 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The durable spool between "C-STORE answered Success" and "Kafka acknowledged the event": each
- * entry is one Part 10 file, made durable (fsync of the file, atomic rename, fsync of the
- * directory) before {@link #commit} returns, listed again after a restart until {@link #remove}.
+ * entry is one Part 10 file, made durable before {@link #commit} returns, listed again after a
+ * restart until {@link #remove}.
  *
- * <p>Layout: {@code ready/} with one file per entry, the receipt (calling and called AE, source,
- * arrival time) encoded in the file name so that an entry is one file. Two ways in:
+ * <p>Layout: {@code ready/} with one file per entry. Two ways in:
  * <ul>
- *   <li>{@link #newEntryFile} (what the receivers use): the file is created in {@code ready/} under
- *   its final name ({@code .rtr}) and written through an {@link EntryFile}, which computes the
- *   CRC-32C of everything after the preamble as the bytes go by, while the folder fsync for its
- *   creation runs; the commit writes a completion record (size and that CRC) into the 128-byte
- *   Part 10 preamble and fdatasyncs the file. No rename and no read-back, so the sender waits for
- *   about one journal commit per object instead of two in a row. A {@code .rtr} file without a
- *   matching record is an object cut off by a crash, never acknowledged: skipped, and deleted on
- *   open. The record depends only on the content, so identical objects keep identical digests.</li>
+ *   <li>{@link #newEntryFile} (what the receivers use): an empty slot file ({@code .slot}), created
+ *   ahead of need in batches whose folder fsync runs off the receiving thread, gets the receipt
+ *   (calling and called AE, source, arrival time) as an extended attribute and is written through
+ *   an {@link EntryFile}, which computes the CRC-32C of everything after the preamble as the bytes
+ *   go by; the commit writes a completion record (size and that CRC) into the 128-byte Part 10
+ *   preamble and fsyncs the file. No file creation, rename, folder fsync or read-back on the path
+ *   the sender waits for: about one journal commit per object. A slot without a matching record
+ *   was never acknowledged: nothing received; it is emptied and used again when the spool opens.
+ *   The record depends only on the content (the receipt is not in the bytes), so identical objects
+ *   keep identical digests. Where the file system has no extended attributes, each object gets a
+ *   new file in {@code ready/} named after its receipt ({@code .rtr}) instead, and its commit also
+ *   fsyncs the folder.</li>
  *   <li>{@link #newIncomingFile()}: a file in {@code tmp/} (emptied on open), made an entry
  *   ({@code .dcm}) by fsync, atomic rename and folder fsync.</li>
  * </ul>
  */
-public final class Spool {
+public final class Spool implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
     private static final String DCM = ".dcm";
-    /** An entry written in place: complete only if its preamble holds a matching {@link #RECORD_MAGIC} record. */
+    /** An entry written in place with its receipt in its name: complete only with a matching record. */
     private static final String IN_PLACE = ".rtr";
+    /** A file made ahead of need, its receipt in {@link #RECEIPT}: an entry only with a matching record. */
+    private static final String SLOT = ".slot";
+    /** The extended attribute holding a slot's receipt, in the same form as an {@code .rtr} name. */
+    private static final String RECEIPT = "rtr.receipt";
     private static final byte[] RECORD_MAGIC = "RTRSPOOL".getBytes(StandardCharsets.US_ASCII);
     private static final int RECORD_VERSION = 1;
     /** The Part 10 preamble: free for application use (PS3.10 7.1), so the completion record lives there. */
     private static final int PREAMBLE = 128;
-    /** Runs the folder fsync for a new in-place file while its data streams in, or at commit beside the file fsync. */
-    private static final ExecutorService FOLDER_SYNCERS = new ThreadPoolExecutor(0, 16, 10, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), r -> {
-                Thread t = new Thread(r, "spool-folder-fsync");
+    /** Slots kept ready; a refill starts when fewer than half are left, so a burst rarely finds none. */
+    private static final int SLOTS_AHEAD = 16;
+    /** Creates slot files and fsyncs their folder off the receiving threads; idle threads end after 10 s. */
+    private static final ThreadPoolExecutor SLOT_MAKERS = new ThreadPoolExecutor(2, 2, 10, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "spool-slots");
                 t.setDaemon(true);
                 return t;
-            }, new ThreadPoolExecutor.CallerRunsPolicy());
+            });
     private static final String NONE = "-";
     private static final HexFormat HEX = HexFormat.of();
+
+    static {
+        SLOT_MAKERS.allowCoreThreadTimeOut(true);
+    }
 
     /**
      * One durable, not yet acknowledged object.
@@ -81,7 +97,7 @@ public final class Spool {
      * @param sizeBytes its size
      * @param callingAe the sender's AE title (null for STOW-RS)
      * @param calledAe the AE title the sender addressed (null for STOW-RS)
-     * @param receivedAt when its receipt began ({@code .rtr} entries) or it became durable ({@code .dcm})
+     * @param receivedAt when its receipt began ({@link #newEntryFile}) or it became durable ({@code .dcm})
      * @param source the protocol it arrived by
      */
     public record Entry(String id, Path file, long sizeBytes, String callingAe, String calledAe,
@@ -91,19 +107,32 @@ public final class Spool {
     private final Path tmp;
     private final Path ready;
     private final AtomicLong sequence = new AtomicLong();
+    /** Empty slot files whose names are durable, oldest first. */
+    private final Queue<Path> freeSlots = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean refilling = new AtomicBoolean();
+    private volatile Future<?> refill;
+    private volatile boolean closed;
+    /** Whether receipts can be extended attributes of slots; if not, they are file names. */
+    private final boolean slots;
     /** Creations and renames in ready/ so far; a folder fsync started after change n covers n. */
     private final AtomicLong readyChanges = new AtomicLong();
     private final Object readySyncLock = new Object();
-    /**
-     * Highest change number a completed fsync of ready/ covers; written under readySyncLock, read
-     * without it where a covered change needs no fsync at all.
-     */
+    /** Highest change number a completed fsync of ready/ covers; written under readySyncLock. */
     private volatile long readyChangesSynced;
 
-    /** Opens (creating if needed) the spool in {@code dir} and clears its unfinished incoming files. */
+    /**
+     * Opens (creating if needed) the spool in {@code dir}: clears its unfinished incoming files,
+     * empties the slots that hold no complete entry for use again, and creates slots up to the stock.
+     */
     public Spool(Path dir) throws IOException {
+        this(dir, supportsReceiptAttribute(Files.createDirectories(dir.resolve("ready"))));
+    }
+
+    /** As {@link #Spool(Path)}, told whether receipts are extended attributes of slots or file names. */
+    Spool(Path dir, boolean slots) throws IOException {
         this.tmp = dir.resolve("tmp");
         this.ready = dir.resolve("ready");
+        this.slots = slots;
         Files.createDirectories(tmp);
         Files.createDirectories(ready);
         try (DirectoryStream<Path> stale = Files.newDirectoryStream(tmp)) {
@@ -120,8 +149,66 @@ public final class Spool {
                 }
             }
         }
+        if (slots) {
+            reclaimSlots();
+            if (freeSlots.size() < SLOTS_AHEAD) {
+                freeSlots.addAll(createSlots(SLOTS_AHEAD - freeSlots.size()));
+            }
+        }
         fsyncDirectory(dir);
         fsyncDirectory(ready);
+    }
+
+    /** Takes every slot that holds no complete entry into the stock again. */
+    private void reclaimSlots() throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(ready, "*" + SLOT)) {
+            for (Path slot : files) {
+                if (hasCompletionRecord(slot)) {
+                    continue; // a committed entry, emitted again from pending()
+                }
+                // Unused, or cut off by the restart before its commit (never acknowledged): nothing
+                // received. Emptied, it is a slot again; its name is already durable.
+                try (FileChannel channel = FileChannel.open(slot, StandardOpenOption.WRITE)) {
+                    if (channel.size() > 0) {
+                        channel.truncate(0);
+                        channel.force(false);
+                    }
+                }
+                freeSlots.add(slot);
+            }
+        }
+    }
+
+    private static boolean supportsReceiptAttribute(Path folder) {
+        UserDefinedFileAttributeView view = Files.getFileAttributeView(folder, UserDefinedFileAttributeView.class);
+        try {
+            if (view != null) {
+                view.write(RECEIPT, ByteBuffer.wrap(new byte[] {'-'}));
+                view.delete(RECEIPT);
+                return true;
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.info("spool: {} has no extended attributes ({}); each object gets a new file named after its"
+                    + " receipt, whose commit also fsyncs the folder", folder, e.toString());
+        }
+        return false;
+    }
+
+    /** Stops making slots ahead of need and waits for a refill in progress, so the folder stays still. */
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        Future<?> running = refill;
+        if (running != null) {
+            try {
+                running.get();
+            } catch (ExecutionException e) {
+                // Already logged by the refill; nothing of the spool's content depends on it.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for the spool's slot refill");
+            }
+        }
     }
 
     /** Bytes still usable on the spool's file system. */
@@ -135,32 +222,68 @@ public final class Spool {
     }
 
     /**
-     * A new empty file for one incoming Part 10 object, created directly in ready/ under its final
-     * name (receipt included) and open for writing, so that {@link #commit(EntryFile)} needs no
-     * rename and no second read of the data. Until the commit writes the completion record into
-     * its preamble the file is not an entry (skipped by {@link #pending()}, deleted on the next open).
+     * A file for one incoming Part 10 object, open for writing: an empty slot whose name is already
+     * durable, its receipt attached, so that neither this nor {@link #commit(EntryFile)} creates,
+     * renames or fsyncs a folder, and the commit needs no second read of the data. Until the commit
+     * writes the completion record into its preamble the file is not an entry (skipped by
+     * {@link #pending()}, emptied for use again on the next open).
      */
     public EntryFile newEntryFile(String callingAe, String calledAe, IngestSource source) throws IOException {
         Objects.requireNonNull(source, "source");
         long millis = System.currentTimeMillis();
         String id = newId(millis);
-        Path file = ready.resolve(id + "_" + encode(callingAe) + "_" + encode(calledAe) + "_" + source.name()
-                + IN_PLACE);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        long change = readyChanges.incrementAndGet();
-        // Start making the name durable now, while the data streams in: by the commit it is usually
-        // done. Left to the commit, it would be a journal commit of its own right after the one the
-        // file's fsync needs (measured: commit 1.2-3.5 ms instead of 0.5-0.8 ms).
-        FOLDER_SYNCERS.execute(() -> {
+        String receipt = id + "_" + encode(callingAe) + "_" + encode(calledAe) + "_" + source.name();
+        Path file;
+        long created = 0;
+        if (slots) {
+            file = freeSlots.poll();
+            if (file == null) {
+                // The refill fell behind or failed: this object pays for a creation and a folder fsync.
+                file = createSlots(1).get(0);
+            }
+            refillIfLow();
+            // Made durable by the commit's fsync, together with the data.
+            Files.getFileAttributeView(file, UserDefinedFileAttributeView.class)
+                    .write(RECEIPT, ByteBuffer.wrap(receipt.getBytes(StandardCharsets.US_ASCII)));
+        } else {
+            file = Files.createFile(ready.resolve(receipt + IN_PLACE));
+            created = readyChanges.incrementAndGet();
+        }
+        return new EntryFile(new Entry(id, file, 0, callingAe, calledAe, Instant.ofEpochMilli(millis), source),
+                FileChannel.open(file, StandardOpenOption.WRITE), created);
+    }
+
+    /** Creates {@code count} empty slot files and makes their names durable with one folder fsync. */
+    private List<Path> createSlots(int count) throws IOException {
+        List<Path> created = new ArrayList<>(count);
+        long change = 0;
+        for (int i = 0; i < count; i++) {
+            Path slot = ready.resolve(UUID.randomUUID() + SLOT);
+            Files.createFile(slot);
+            created.add(slot);
+            change = readyChanges.incrementAndGet();
+        }
+        syncReady(change);
+        return created;
+    }
+
+    /** Starts making slots on another thread when fewer than half the stock is left. */
+    private void refillIfLow() {
+        if (closed || freeSlots.size() >= SLOTS_AHEAD / 2 || !refilling.compareAndSet(false, true)) {
+            return;
+        }
+        refill = SLOT_MAKERS.submit(() -> {
             try {
-                syncReady(change);
+                if (!closed) {
+                    freeSlots.addAll(createSlots(SLOTS_AHEAD - freeSlots.size()));
+                }
             } catch (IOException e) {
-                // Not fatal here: the commit fsyncs the folder again and reports a failure to the sender.
-                LOG.debug("spool: early fsync of {} failed: {}", ready, e.toString());
+                LOG.warn("spool: cannot create files ahead of need in {}: {}; each receipt creates its own",
+                        ready, e.toString());
+            } finally {
+                refilling.set(false);
             }
         });
-        return new EntryFile(new Entry(id, file, 0, callingAe, calledAe, Instant.ofEpochMilli(millis), source),
-                channel, change);
     }
 
     /**
@@ -173,7 +296,7 @@ public final class Spool {
         private final Entry receipt;
         private final FileChannel channel;
         private final CRC32C crc = new CRC32C();
-        /** The change number of this file's creation in ready/, which a folder fsync must cover. */
+        /** The change number of this file's creation in ready/ that the commit must fsync, or 0 for a slot. */
         private final long created;
         private long size;
         private boolean closed;
@@ -249,75 +372,39 @@ public final class Spool {
 
     /**
      * Makes a complete object written (and closed) through {@code incoming} durable and returns its
-     * entry: writes the completion record and fsyncs the file, and makes sure a folder fsync that
-     * covers its creation (started by {@link #newEntryFile}, usually done by now) has completed. The
-     * caller may answer the sender with success once this returns.
+     * entry: writes the completion record into the preamble and fsyncs the file (data, size and
+     * receipt attribute in one journal commit); a slot's name was durable before it was handed out.
+     * The caller may answer the sender with success once this returns.
      */
     public Entry commit(EntryFile incoming) throws IOException {
         if (!incoming.closed) {
             throw new IllegalStateException("commit of " + incoming.path() + " while it is still being written");
         }
-        long created = incoming.created;
-        // The early fsync has usually covered the name by now: then no other thread is woken, a
-        // wake-up the sender would wait for on a busy machine. If not, the folder fsync runs beside
-        // the file's, so that the sender waits for the slower of the two rather than both in a row.
-        Future<?> folder = readyChangesSynced >= created ? null : FOLDER_SYNCERS.submit(() -> {
-            syncReady(created);
-            return null;
-        });
+        if (incoming.size < PREAMBLE + 4) {
+            throw new IOException("not a Part 10 file: " + incoming.size + " bytes, shorter than preamble and prefix");
+        }
+        ByteBuffer record = ByteBuffer.allocate(PREAMBLE);
+        record.put(RECORD_MAGIC).put((byte) RECORD_VERSION).putLong(incoming.size)
+                .putInt((int) incoming.crc.getValue());
+        record.clear(); // the whole preamble: the record, then zeros
         try (FileChannel channel = FileChannel.open(incoming.path(), StandardOpenOption.WRITE)) {
-            if (incoming.size < PREAMBLE + 4) {
-                throw new IOException("not a Part 10 file: " + incoming.size
-                        + " bytes, shorter than preamble and prefix");
-            }
-            ByteBuffer record = record(incoming.size, (int) incoming.crc.getValue());
             while (record.hasRemaining()) {
                 channel.write(record, record.position());
             }
-            // fdatasync: the size and blocks the data needs are flushed with it; the times are not needed.
-            channel.force(false);
-        } finally {
-            if (folder != null) {
-                awaitQuietlyOnFailure(folder);
-            }
+            // A full fsync, not fdatasync: the receipt attribute is metadata the entry needs. On ext4
+            // both cost the same journal commit once the data grew the file.
+            channel.force(true);
         }
-        if (folder != null) {
-            try {
-                folder.get();
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while making the spool folder durable");
-            }
+        if (incoming.created > 0) {
+            syncReady(incoming.created);
         }
         Entry receipt = incoming.receipt;
         return new Entry(receipt.id(), receipt.file(), incoming.size, receipt.callingAe(), receipt.calledAe(),
                 receipt.receivedAt(), receipt.source());
     }
 
-    /** Lets a folder fsync finish before an exception leaves, so no task outlives the commit that started it. */
-    private static void awaitQuietlyOnFailure(Future<?> folder) {
-        if (!folder.isDone()) {
-            try {
-                folder.get();
-            } catch (ExecutionException e) {
-                // Reported by the caller's own get() on the success path; on failure the first error wins.
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static ByteBuffer record(long size, int crc) {
-        ByteBuffer record = ByteBuffer.allocate(PREAMBLE);
-        record.put(RECORD_MAGIC).put((byte) RECORD_VERSION).putLong(size).putInt(crc);
-        record.clear(); // the whole preamble: the record, then zeros
-        return record;
-    }
-
     /** CRC-32C of everything after the preamble: what proves after a crash that all of it reached the disk. */
-    private static int crc(FileChannel channel, long size) throws IOException {
+    private static CRC32C crc(FileChannel channel, long size) throws IOException {
         CRC32C crc = new CRC32C();
         ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
         long position = PREAMBLE;
@@ -331,7 +418,7 @@ public final class Spool {
             crc.update(buffer);
             position += n;
         }
-        return (int) crc.getValue();
+        return crc;
     }
 
     /** Whether an in-place file holds a completion record that matches its size and content. */
@@ -351,7 +438,7 @@ public final class Spool {
             if (!Arrays.equals(magic, RECORD_MAGIC) || head.get() != RECORD_VERSION || head.getLong() != size) {
                 return false;
             }
-            return head.getInt() == crc(channel, size);
+            return head.getInt() == (int) crc(channel, size).getValue();
         }
     }
 
@@ -376,7 +463,7 @@ public final class Spool {
         List<Entry> entries = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(ready, "*" + DCM)) {
             for (Path file : files) {
-                Entry entry = parse(file);
+                Entry entry = parse(file, receiptName(file));
                 if (entry != null) {
                     entries.add(entry);
                 }
@@ -384,10 +471,20 @@ public final class Spool {
         }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(ready, "*" + IN_PLACE)) {
             for (Path file : files) {
-                // Skipped, not deleted: on a running spool this may be an object still arriving.
-                Entry entry = hasCompletionRecord(file) ? parse(file) : null;
+                Entry entry = hasCompletionRecord(file) ? parse(file, receiptName(file)) : null;
                 if (entry != null) {
                     entries.add(entry);
+                }
+            }
+        }
+        try (DirectoryStream<Path> slots = Files.newDirectoryStream(ready, "*" + SLOT)) {
+            for (Path slot : slots) {
+                // Skipped, not emptied: on a running spool this may be an object still arriving.
+                if (hasCompletionRecord(slot)) {
+                    Entry entry = parse(slot, receiptOf(slot));
+                    if (entry != null) {
+                        entries.add(entry);
+                    }
                 }
             }
         }
@@ -402,9 +499,25 @@ public final class Spool {
         Files.deleteIfExists(entry.file());
     }
 
-    private static Entry parse(Path file) throws IOException {
+    private static String receiptName(Path file) {
         String name = file.getFileName().toString();
-        String[] parts = name.substring(0, name.lastIndexOf('.')).split("_", 4);
+        return name.substring(0, name.lastIndexOf('.'));
+    }
+
+    private static String receiptOf(Path slot) {
+        UserDefinedFileAttributeView view = Files.getFileAttributeView(slot, UserDefinedFileAttributeView.class);
+        try {
+            ByteBuffer receipt = ByteBuffer.allocate(view.size(RECEIPT));
+            view.read(RECEIPT, receipt);
+            return new String(receipt.array(), 0, receipt.position(), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            return ""; // reported by parse as not an entry, and left alone
+        }
+    }
+
+    /** The entry of {@code file} whose receipt is {@code id_callingAe_calledAe_source}, or null if it is not ours. */
+    private static Entry parse(Path file, String receipt) throws IOException {
+        String[] parts = receipt.split("_", 4);
         try {
             if (parts.length != 4) {
                 throw new IllegalArgumentException("expected id_callingAe_calledAe_source");
@@ -413,7 +526,7 @@ public final class Spool {
             return new Entry(parts[0], file, Files.size(file), decode(parts[1]), decode(parts[2]),
                     Instant.ofEpochMilli(millis), IngestSource.valueOf(parts[3]));
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-            // Not ours (someone copied a file in): leave it for the operator rather than guess.
+            // Not ours (someone copied a file in, or a slot lost its receipt): left for the operator.
             LOG.warn("spool: ignoring {}, which is not a spool entry ({})", file, e.getMessage());
             return null;
         }

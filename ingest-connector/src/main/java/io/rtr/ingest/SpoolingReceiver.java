@@ -82,8 +82,8 @@ public final class SpoolingReceiver implements DicomScp.Receiver {
 
     @Override
     public DicomScp.IncomingFile newIncomingFile(String callingAe, String calledAe) throws IOException {
-        // Created in place: the commit then needs the file's fdatasync (the folder fsync ran while the
-        // data streamed in) instead of a rename, and no read-back, as the spool checksums on the way.
+        // A pre-created spool slot: the commit then needs only the file's fsync (its name was durable
+        // before it was handed out), no rename and no read-back, as the spool checksums on the way.
         return newIncomingFile(callingAe, calledAe, IngestSource.DIMSE);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rtr.schemas.IngestSource;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -138,7 +141,7 @@ class SpoolTest {
     }
 
     @Test
-    void inPlaceFileWithoutCompletionRecordIsSkippedWhileRunningAndDiscardedOnReopen() throws Exception {
+    void slotCutOffMidWriteIsSkippedWhileRunningAndNothingReceivedAfterReopen() throws Exception {
         Spool spool = new Spool(dir);
         Path arriving;
         try (Spool.EntryFile incoming = spool.newEntryFile(null, null, IngestSource.STOW_RS)) {
@@ -147,11 +150,145 @@ class SpoolTest {
         }
 
         assertThat(spool.pending()).isEmpty();
-        assertThat(Files.exists(arriving)).isTrue();
+        assertThat(arriving).isNotEmptyFile();
 
+        Spool reopened = new Spool(dir);
+
+        assertThat(reopened.pending()).isEmpty();
+        assertThat(arriving).isEmptyFile();
+    }
+
+    @Test
+    void unusedSlotsAreNotEntriesAndAreKeptOnReopen() throws Exception {
         new Spool(dir);
+        List<Path> slots = readyFiles();
 
-        assertThat(Files.exists(arriving)).isFalse();
+        Spool reopened = new Spool(dir);
+
+        assertThat(reopened.pending()).isEmpty();
+        assertThat(slots).isNotEmpty().allSatisfy(slot -> assertThat(slot).isEmptyFile());
+        assertThat(readyFiles()).containsExactlyInAnyOrderElementsOf(slots);
+    }
+
+    @Test
+    void slotsEmptiedOnReopenAreHandedOutAgainBeforeAnyNewOne() throws Exception {
+        Spool spool = new Spool(dir);
+        try (Spool.EntryFile cutOff = spool.newEntryFile("SCU", "RTR", IngestSource.DIMSE)) {
+            cutOff.write(part10Like("cut off"));
+        }
+        List<Path> existing = readyFiles();
+
+        Spool reopened = new Spool(dir);
+        List<Path> handedOut = new ArrayList<>();
+        for (int i = 0; i < existing.size(); i++) {
+            try (Spool.EntryFile incoming = reopened.newEntryFile("SCU", "RTR", IngestSource.DIMSE)) {
+                handedOut.add(incoming.path());
+            }
+        }
+        reopened.close();
+
+        assertThat(handedOut).containsExactlyInAnyOrderElementsOf(existing);
+    }
+
+    @Test
+    void handsOutMoreFilesThanItKeepsAheadAndEveryCommitSurvivesReopening() throws Exception {
+        List<String> ids = new ArrayList<>();
+        try (Spool spool = new Spool(dir)) {
+            for (int i = 0; i < 40; i++) {
+                Spool.EntryFile incoming = spool.newEntryFile("SCU" + i, "RTR", IngestSource.DIMSE);
+                try (incoming) {
+                    incoming.write(part10Like("object " + i));
+                }
+                ids.add(spool.commit(incoming).id());
+            }
+        }
+
+        List<Spool.Entry> pending = new Spool(dir).pending();
+
+        assertThat(pending).extracting(Spool.Entry::id).containsExactlyElementsOf(ids);
+        assertThat(pending.get(39).callingAe()).isEqualTo("SCU39");
+        assertThat(new String(Files.readAllBytes(pending.get(39).file()), StandardCharsets.ISO_8859_1))
+                .endsWith("object 39");
+    }
+
+    @Test
+    void identicalObjectsGetIdenticalBytesWhateverTheirReceipts() throws Exception {
+        Spool spool = new Spool(dir);
+        List<byte[]> stored = new ArrayList<>();
+        for (String callingAe : new String[] {"SCU", null}) {
+            Spool.EntryFile incoming = spool.newEntryFile(callingAe, "RTR", IngestSource.DIMSE);
+            try (incoming) {
+                incoming.write(part10Like("same"));
+            }
+            stored.add(Files.readAllBytes(spool.commit(incoming).file()));
+        }
+
+        assertThat(stored.get(0)).isEqualTo(stored.get(1));
+    }
+
+    @Test
+    void withoutExtendedAttributesEachObjectGetsAFileNamedAfterItsReceipt() throws Exception {
+        Spool spool = new Spool(dir, false);
+        Spool.EntryFile incoming = spool.newEntryFile("SCU", "RTR", IngestSource.DIMSE);
+        try (incoming) {
+            incoming.write(part10Like("named"));
+        }
+
+        Spool.Entry entry = spool.commit(incoming);
+
+        assertThat(entry.file().getFileName().toString()).startsWith(entry.id()).endsWith(".rtr");
+        assertThat(readyFiles()).containsExactly(entry.file());
+        assertThat(new Spool(dir, false).pending()).singleElement().satisfies(e -> {
+            assertThat(e.id()).isEqualTo(entry.id());
+            assertThat(e.callingAe()).isEqualTo("SCU");
+        });
+    }
+
+    @Test
+    void slotEntryWithoutAeTitlesKeepsItsReceipt() throws Exception {
+        Spool spool = new Spool(dir);
+        Spool.EntryFile incoming = spool.newEntryFile(null, null, IngestSource.STOW_RS);
+        try (incoming) {
+            incoming.write(part10Like("stow"));
+        }
+        Spool.Entry committed = spool.commit(incoming);
+
+        assertThat(new Spool(dir).pending()).singleElement().satisfies(e -> {
+            assertThat(e.id()).isEqualTo(committed.id());
+            assertThat(e.receivedAt()).isEqualTo(committed.receivedAt());
+            assertThat(e.callingAe()).isNull();
+            assertThat(e.calledAe()).isNull();
+            assertThat(e.source()).isEqualTo(IngestSource.STOW_RS);
+        });
+    }
+
+    @Test
+    void entryNamedAfterItsReceiptIsListedAndOneCutOffIsDeletedOnOpen() throws Exception {
+        Files.createDirectories(dir.resolve("ready"));
+        byte[] bytes = part10Like("version 1");
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 128, bytes.length - 128);
+        ByteBuffer.wrap(bytes).put("RTRSPOOL".getBytes(StandardCharsets.US_ASCII)).put((byte) 1)
+                .putLong(bytes.length).putInt((int) crc.getValue());
+        String id = "1763800000000-000000001-abcdef01";
+        Files.write(dir.resolve("ready").resolve(id + "_534355_525452_DIMSE.rtr"), bytes);
+        Files.write(dir.resolve("ready").resolve("1763800000001-000000002-abcdef02_-_-_STOW_RS.rtr"),
+                part10Like("cut off"));
+
+        List<Spool.Entry> pending = new Spool(dir).pending();
+
+        assertThat(pending).singleElement().satisfies(e -> {
+            assertThat(e.id()).isEqualTo(id);
+            assertThat(e.callingAe()).isEqualTo("SCU");
+            assertThat(e.calledAe()).isEqualTo("RTR");
+        });
+        assertThat(readyFiles()).noneMatch(p -> p.toString().contains("STOW_RS"));
+    }
+
+    private List<Path> readyFiles() throws Exception {
+        try (Stream<Path> files = Files.list(dir.resolve("ready"))) {
+            return files.toList();
+        }
     }
 
     @Test

@@ -73,10 +73,9 @@ import java.util.stream.Stream;
  * 256 KiB PDUs, as the connector does by default.
  *
  * <p>Read the figures with the printed fsync latency: with one association every object waits for
- * about one journal commit (the file's fdatasync; the folder fsync for its name ran while the data
- * streamed in) and {@code storescp} for none, so on a disk with millisecond fsyncs one association
- * cannot reach storescp's rate; parallel associations share the folder fsync (group commit) and
- * the journal merges their file fsyncs. The CPU per object (this JVM; storescp's process with one
+ * about one journal commit (the file's fsync; its pre-created slot's name was made durable before)
+ * and {@code storescp} for none, so on a disk with millisecond fsyncs one association cannot reach
+ * storescp's rate; the journal merges parallel associations' file fsyncs. The CPU per object (this JVM; storescp's process with one
  * association) is printed too: on a shared machine it varies much less than the rates do.
  */
 public final class IngestBench {
@@ -161,8 +160,8 @@ public final class IngestBench {
                 instances, sizeKb, totalBytes / 1e6, associations, runs, warmups,
                 Runtime.getRuntime().availableProcessors(), loadAverage());
         System.out.println("RTR = our DicomScp: structure check, " + (inPlaceSpool
-                ? "spool entry written in place and checksummed as it streams in, folder fsync while it"
-                        + " arrives, file fdatasync"
+                ? "spool entry written into a pre-created slot file and checksummed as it streams in,"
+                        + " file fsync"
                 : "spool file fsync, rename, folder fsync") + " before each C-STORE success;"
                 + " then blob store (" + (linkBlobs ? "hard link, folder fsync per batch" : "copy with fsync")
                 + "), metadata extraction and Avro encoding;"
@@ -250,6 +249,7 @@ public final class IngestBench {
                     cpuMs);
             return new double[] {sent, done};
         } finally {
+            spool.close();
             deleteTree(dir);
         }
     }
