@@ -35,8 +35,22 @@ final class Binary {
         T read(DataInputStream in) throws IOException;
     }
 
+    /** Reads a value written in {@code format}, the serde's current one or an older one. */
+    interface VersionedReader<T> {
+        T read(DataInputStream in, byte format) throws IOException;
+    }
+
     /** A serde that writes {@code format} then the value; null stays null (a tombstone). */
     static <T> Serde<T> serde(byte format, Writer<T> writer, Reader<T> reader) {
+        return serde(format, writer, (in, found) -> reader.read(in), format);
+    }
+
+    /**
+     * A serde that writes {@code format} and reads every format from {@code oldest} up to it, so a
+     * record written by the previous release (left in a changelog or an internal topic at upgrade)
+     * is still read.
+     */
+    static <T> Serde<T> serde(byte format, Writer<T> writer, VersionedReader<T> reader, int oldest) {
         Serializer<T> serializer = (topic, value) -> {
             if (value == null) {
                 return null;
@@ -56,11 +70,12 @@ final class Binary {
             }
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
                 byte found = in.readByte();
-                if (found != format) {
+                if (found < oldest || found > format) {
                     throw new SerializationException("unknown internal format " + found + " on " + topic
-                            + " (expected " + format + "); was it written by a newer release?");
+                            + " (expected " + (oldest == format ? format : oldest + " to " + format)
+                            + "); was it written by a newer release?");
                 }
-                return reader.read(in);
+                return reader.read(in, found);
             } catch (IOException e) {
                 throw new SerializationException("corrupt internal record on " + topic, e);
             }

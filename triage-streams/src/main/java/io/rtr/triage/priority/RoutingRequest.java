@@ -23,8 +23,8 @@ import org.apache.kafka.common.serialization.Serde;
 record RoutingRequest(WorklistEntry entry, String preferredReader, String site, String subspecialty,
                       boolean reassign) {
 
-    /** Serde of the routing topic; format 1. */
-    static final Serde<RoutingRequest> SERDE = Binary.serde((byte) 1, RoutingRequest::write, RoutingRequest::read);
+    /** Serde of the routing topic; format 2 added the entry's lastActionId, format 1 still reads. */
+    static final Serde<RoutingRequest> SERDE = Binary.serde((byte) 2, RoutingRequest::write, RoutingRequest::read, 1);
 
     private static void write(DataOutputStream out, RoutingRequest r) throws IOException {
         WorklistEntry e = r.entry;
@@ -48,9 +48,10 @@ record RoutingRequest(WorklistEntry entry, String preferredReader, String site, 
         Binary.writeString(out, r.site);
         Binary.writeString(out, r.subspecialty);
         out.writeBoolean(r.reassign);
+        Binary.writeString(out, e.getLastActionId());
     }
 
-    private static RoutingRequest read(DataInputStream in) throws IOException {
+    private static RoutingRequest read(DataInputStream in, byte format) throws IOException {
         WorklistEntry entry = WorklistEntry.newBuilder()
                 .setStudyInstanceUid(in.readUTF())
                 .setAccessionNumber(Binary.readString(in))
@@ -70,7 +71,11 @@ record RoutingRequest(WorklistEntry entry, String preferredReader, String site, 
                 .setClinicId(Binary.readString(in))
                 .setPatientInClinic(in.readBoolean())
                 .build();
-        return new RoutingRequest(entry, Binary.readString(in), Binary.readString(in), Binary.readString(in),
-                in.readBoolean());
+        RoutingRequest request = new RoutingRequest(entry, Binary.readString(in), Binary.readString(in),
+                Binary.readString(in), in.readBoolean());
+        if (format >= 2) {
+            entry.setLastActionId(Binary.readString(in));
+        }
+        return request;
     }
 }

@@ -155,6 +155,7 @@ final class StudyPrioritizer implements Processor<String, PriorityInput, String,
                 .setStudyRevision(state.revision)
                 .setClinicId(state.clinicId)
                 .setPatientInClinic(ranking.patientInClinic())
+                .setLastActionId(state.lastActionId)
                 .build();
         String site = state.orderingSite != null ? state.orderingSite : state.clinicId;
         context.forward(new Record<>(uid, new RoutingRequest(entry, state.assignedReader, site, state.subspecialty,

@@ -8,6 +8,7 @@ import io.rtr.schemas.PriorityClass;
 import io.rtr.schemas.WorklistEntry;
 import io.rtr.schemas.WorklistStatus;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -65,13 +66,30 @@ class InternalSerdeTest {
                 .setModelName(null).setModelVersion(null).setReasons(List.of("STAT order", "waiting 1 min"))
                 .setStatus(WorklistStatus.UNREAD).setClaimedBy(null)
                 .setWaitingSince(Instant.ofEpochMilli(1000)).setUpdatedAt(Instant.ofEpochMilli(2000))
-                .setVersion(9L).setStudyRevision(1).setClinicId("c").setPatientInClinic(true).build();
+                .setVersion(9L).setStudyRevision(1).setClinicId("c").setPatientInClinic(true)
+                .setLastActionId("a-1").build();
         RoutingRequest request = new RoutingRequest(entry, "dr-a", null, "breast", true);
 
         byte[] bytes = RoutingRequest.SERDE.serializer().serialize("t", request);
 
         assertThat(RoutingRequest.SERDE.deserializer().deserialize("t", bytes)).isEqualTo(request);
         assertThat(RoutingRequest.SERDE.serializer().serialize("t", null)).isNull();
+    }
+
+    @Test
+    void routingRequestOfTheFirstFormatReadsWithoutALastAction() {
+        WorklistEntry entry = WorklistEntry.newBuilder()
+                .setStudyInstanceUid("1.2.3").setRadiologistId("").setPriorityClass(PriorityClass.ROUTINE)
+                .setPriorityScore(1.0).setReasons(List.of()).setStatus(WorklistStatus.UNREAD)
+                .setWaitingSince(Instant.ofEpochMilli(1000)).setUpdatedAt(Instant.ofEpochMilli(2000))
+                .setVersion(3L).setStudyRevision(1).setPatientInClinic(false).build();
+        RoutingRequest request = new RoutingRequest(entry, null, "site", null, false);
+        byte[] current = RoutingRequest.SERDE.serializer().serialize("t", request);
+        // Format 1 is format 2 without the trailing lastActionId (here one "absent" byte).
+        byte[] first = Arrays.copyOf(current, current.length - 1);
+        first[0] = 1;
+
+        assertThat(RoutingRequest.SERDE.deserializer().deserialize("t", first)).isEqualTo(request);
     }
 
     @Test

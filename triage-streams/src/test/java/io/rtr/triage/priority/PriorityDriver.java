@@ -144,15 +144,18 @@ final class PriorityDriver implements AutoCloseable {
                 .serialize(Topics.SCORES.name(), scored(uid, 1, 0.5));
     }
 
-    void action(String uid, ReadingActionType type, String radiologist) {
+    /** Pipes a reading action and returns its id. */
+    String action(String uid, ReadingActionType type, String radiologist) {
+        String id = UUID.randomUUID().toString();
         ReadingAction action = ReadingAction.newBuilder()
-                .setActionId(UUID.randomUUID().toString())
+                .setActionId(id)
                 .setStudyInstanceUid(uid)
                 .setRadiologistId(radiologist)
                 .setAction(type)
                 .setAt(now)
                 .build();
         actions.pipeInput(new TestRecord<>(uid, action, now));
+        return id;
     }
 
     void advanceWallClock(Duration duration) {

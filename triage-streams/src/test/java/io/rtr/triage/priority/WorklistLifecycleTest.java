@@ -37,13 +37,17 @@ class WorklistLifecycleTest {
 
     @Test
     void claimMarksTheEntryClaimedAndReleaseMakesItUnreadAgain() {
-        p.action("s1", ReadingActionType.CLAIM, "dr-a");
+        assertThat(p.latest("s1").getLastActionId()).isNull();
+        String claim = p.action("s1", ReadingActionType.CLAIM, "dr-a");
         WorklistEntry claimed = p.latest("s1");
         assertThat(claimed.getStatus()).isEqualTo(WorklistStatus.CLAIMED);
         assertThat(claimed.getClaimedBy()).isEqualTo("dr-a");
+        // The sink keeps the API's status until an entry names the action behind it.
+        assertThat(claimed.getLastActionId()).isEqualTo(claim);
 
-        p.action("s1", ReadingActionType.RELEASE, "dr-a");
+        String release = p.action("s1", ReadingActionType.RELEASE, "dr-a");
         WorklistEntry released = p.latest("s1");
+        assertThat(released.getLastActionId()).isEqualTo(release);
         assertThat(released.getStatus()).isEqualTo(WorklistStatus.UNREAD);
         assertThat(released.getClaimedBy()).isNull();
         assertThat(released.getVersion()).isGreaterThan(claimed.getVersion());

@@ -46,8 +46,8 @@ final class WorklistStore {
     private static final String LOCK_ENTRY = "SELECT status, claimed_by FROM worklist_entry"
             + " WHERE study_instance_uid = ? AND archived_at IS NULL FOR UPDATE";
 
-    private static final String UPDATE_ENTRY = "UPDATE worklist_entry SET status = ?, claimed_by = ?"
-            + " WHERE study_instance_uid = ?";
+    private static final String UPDATE_ENTRY = "UPDATE worklist_entry SET status = ?, claimed_by = ?,"
+            + " last_action_id = ? WHERE study_instance_uid = ?";
 
     private static final String INSERT_ACTION = "INSERT INTO reading_action"
             + " (study_instance_uid, radiologist_id, action, comment) VALUES (?, ?, ?, ?) RETURNING id";
@@ -141,12 +141,6 @@ final class WorklistStore {
         if (!next.recorded()) {
             return new ActionResult(studyUid, radiologist, action.name(), status, claimedBy, null);
         }
-        try (PreparedStatement update = c.prepareStatement(UPDATE_ENTRY)) {
-            update.setString(1, next.status());
-            update.setString(2, next.claimedBy());
-            update.setString(3, studyUid);
-            update.executeUpdate();
-        }
         String actionId;
         try (PreparedStatement insert = c.prepareStatement(INSERT_ACTION)) {
             insert.setString(1, studyUid);
@@ -157,6 +151,15 @@ final class WorklistStore {
                 rs.next();
                 actionId = rs.getString(1);
             }
+        }
+        // The action's id goes with the new status: the sink keeps this status until an event that
+        // has folded this very action arrives (see WorklistSql.UPSERT).
+        try (PreparedStatement update = c.prepareStatement(UPDATE_ENTRY)) {
+            update.setString(1, next.status());
+            update.setString(2, next.claimedBy());
+            update.setString(3, actionId);
+            update.setString(4, studyUid);
+            update.executeUpdate();
         }
         return new ActionResult(studyUid, radiologist, action.name(), next.status(), next.claimedBy(), actionId);
     }

@@ -16,7 +16,7 @@ record WorklistRow(String studyInstanceUid, String accessionNumber, String radio
                    double priorityScore, Double studyScore, String modelName, String modelVersion,
                    String[] reasons, String status, String claimedBy, OffsetDateTime waitingSince,
                    OffsetDateTime updatedAt, long version, int studyRevision, String clinicId,
-                   boolean patientInClinic) {
+                   boolean patientInClinic, String lastActionId) {
 
     static WorklistRow of(WorklistEntry entry) {
         return new WorklistRow(
@@ -36,14 +36,15 @@ record WorklistRow(String studyInstanceUid, String accessionNumber, String radio
                 entry.getVersion(),
                 entry.getStudyRevision(),
                 entry.getClinicId(),
-                entry.getPatientInClinic());
+                entry.getPatientInClinic(),
+                entry.getLastActionId());
     }
 
     /** The values to bind, one per {@link WorklistSql#UPSERT_COLUMNS} entry and in that order. */
     List<Object> values() {
         return Arrays.asList(studyInstanceUid, accessionNumber, radiologistId, priorityClass, priorityScore,
                 studyScore, modelName, modelVersion, reasons, status, claimedBy, waitingSince, updatedAt,
-                version, studyRevision, clinicId, patientInClinic);
+                version, studyRevision, clinicId, patientInClinic, lastActionId);
     }
 
     private static OffsetDateTime utc(Instant instant) {

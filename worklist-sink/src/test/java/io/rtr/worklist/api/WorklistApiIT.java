@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.rtr.schemas.PriorityClass;
 import io.rtr.schemas.WorklistEntry;
+import io.rtr.schemas.WorklistStatus;
 import io.rtr.worklist.EmbeddedPostgresExtension;
 import io.rtr.worklist.TestDatabase;
 import io.rtr.worklist.TestEntries;
@@ -259,6 +260,31 @@ class WorklistApiIT {
         JsonNode row = json(get("/api/worklists/" + radiologist)).get(0);
         assertThat(row.get("status").asText()).isEqualTo("UNREAD");
         assertThat(row.get("claimedBy").isNull()).isTrue();
+    }
+
+    @Test
+    void anEntryComputedBeforeTheClaimCameBackKeepsTheClaimUntilOneThatKnowsIt() throws Exception {
+        WorklistEntry entry = TestEntries.entry(radiologist, PriorityClass.SUSPICIOUS, 0.8).build();
+        upsert(entry);
+        String claim = json(post(studyPath(radiologist, entry) + "/claim", "")).get("actionId").asText();
+
+        // A re-score computed before Debezium brought the claim to prioritization: newer, still UNREAD.
+        upsert(WorklistEntry.newBuilder(entry).setVersion(entry.getVersion() + 1).setStudyScore(0.9).build());
+
+        JsonNode row = json(get("/api/worklists/" + radiologist)).get(0);
+        assertThat(row.get("studyScore").asDouble()).isEqualTo(0.9);
+        assertThat(row.get("status").asText()).isEqualTo("CLAIMED");
+        assertThat(post(studyPath(radiologist, entry) + "/release", "").statusCode()).isEqualTo(200);
+        // The claim's own event arrives after the release: the release stands.
+        upsert(WorklistEntry.newBuilder(entry).setVersion(entry.getVersion() + 2)
+                .setStatus(WorklistStatus.CLAIMED).setClaimedBy(radiologist).setLastActionId(claim).build());
+        assertThat(json(get("/api/worklists/" + radiologist)).get(0).get("status").asText()).isEqualTo("UNREAD");
+
+        // Once an entry has folded the newest action, status follows the events again.
+        String claimAgain = json(post(studyPath(radiologist, entry) + "/claim", "")).get("actionId").asText();
+        upsert(WorklistEntry.newBuilder(entry).setVersion(entry.getVersion() + 3)
+                .setStatus(WorklistStatus.UNREAD).setClaimedBy(null).setLastActionId(claimAgain).build());
+        assertThat(json(get("/api/worklists/" + radiologist)).get(0).get("status").asText()).isEqualTo("UNREAD");
     }
 
     @Test
