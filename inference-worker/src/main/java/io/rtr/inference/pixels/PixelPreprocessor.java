@@ -376,6 +376,10 @@ public final class PixelPreprocessor {
         Arrays.fill(destination, offset, offset + height * width, 0f);
         double sy = rows / (double) outRows;
         double sx = columns / (double) outColumns;
+        if (outRows == rows && outColumns == columns) {
+            copyInto(stored, rows, columns, mirror, destination, offset + top * width);
+            return;
+        }
         if (sy >= 1 && sx >= 1) {
             shrinkInto(stored, rows, columns, mirror, outRows, outColumns, sy, sx, destination, offset + top * width);
             return;
@@ -447,6 +451,26 @@ public final class PixelPreprocessor {
                     sum += sums[x];
                 }
                 destination[out + ox] = (float) (sum / (blockRows * (blockEnd[ox] - blockStart[ox])));
+            }
+        }
+    }
+
+    /** Same size: each output pixel is its source pixel's table value (what a 1x1 average gives). */
+    private void copyInto(int[] stored, int rows, int columns, boolean mirror, float[] destination, int offset) {
+        float[] table = lut;
+        int base = lutBase;
+        int width = options.width();
+        for (int y = 0; y < rows; y++) {
+            int row = y * columns;
+            int out = offset + y * width;
+            if (mirror) {
+                for (int x = 0; x < columns; x++) {
+                    destination[out + x] = table[stored[row + columns - 1 - x] - base];
+                }
+            } else {
+                for (int x = 0; x < columns; x++) {
+                    destination[out + x] = table[stored[row + x] - base];
+                }
             }
         }
     }

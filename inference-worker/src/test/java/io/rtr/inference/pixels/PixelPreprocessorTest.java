@@ -143,6 +143,25 @@ class PixelPreprocessorTest {
     }
 
     @Test
+    void atTheModelsOwnSizeEachPixelIsItsNormalizedValueMirroredForARightBreast() {
+        int rows = 6;
+        int columns = 5;
+        int[] stored = new int[rows * columns];
+        for (int i = 0; i < stored.length; i++) {
+            stored[i] = (i * 37) % 1001;
+        }
+        Options options = new Options(rows, columns, Normalization.WINDOW, 0, 100, Flip.CHEST_WALL_LEFT);
+        float[] left = run(options, new Image(rows, columns, stored, false, 1, 0, 500.5, 1001, "L"));
+        float[] right = run(options, new Image(rows, columns, stored, false, 1, 0, 500.5, 1001, "R"));
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < columns; c++) {
+                assertThat(left[r * columns + c]).isCloseTo(stored[r * columns + c] / 1000f, within(1e-5f));
+                assertThat(right[r * columns + c]).isEqualTo(left[r * columns + columns - 1 - c]);
+            }
+        }
+    }
+
+    @Test
     void enlargingInterpolates() {
         int[] stored = {0, 1000};
         Image image = new Image(1, 2, stored, false, 1, 0, 500.5, 1001, "L");
