@@ -21,98 +21,63 @@ final class Rules {
                              List<String> allowed, boolean rejectWhenMissing, RejectReason reason,
                              RejectReason missingReason) {
         Set<String> normalized = allowed.stream().map(Rules::normalize).collect(Collectors.toUnmodifiableSet());
-        return new Rule() {
-            @Override
-            public String id() {
-                return id;
+        return rule(id, instance -> {
+            String value = attribute.apply(instance);
+            if (value == null || value.isBlank()) {
+                return missing(id, rejectWhenMissing, missingReason, attributeName + " is missing");
             }
-
-            @Override
-            public Optional<Rejection> check(InstanceReceived instance) {
-                String value = attribute.apply(instance);
-                if (value == null || value.isBlank()) {
-                    return rejectWhenMissing
-                            ? Optional.of(new Rejection(id, missingReason, attributeName + " is missing"))
-                            : Optional.empty();
-                }
-                if (normalized.contains(normalize(value))) {
-                    return Optional.empty();
-                }
-                return Optional.of(new Rejection(id, reason,
-                        attributeName + " '" + value + "' is not one of " + allowed));
+            if (normalized.contains(normalize(value))) {
+                return Optional.empty();
             }
-        };
+            return Optional.of(new Rejection(id, reason,
+                    attributeName + " '" + value + "' is not one of " + allowed));
+        });
     }
 
     /** Accepts when Image Type starts with {@code required} values, e.g. ORIGINAL\PRIMARY. */
     static Rule imageType(String id, List<String> required) {
         List<String> wanted = required.stream().map(Rules::normalize).toList();
-        return new Rule() {
-            @Override
-            public String id() {
-                return id;
+        return rule(id, instance -> {
+            List<String> values = instance.getImageType();
+            boolean ok = values != null && values.size() >= wanted.size();
+            for (int i = 0; ok && i < wanted.size(); i++) {
+                ok = wanted.get(i).equals(normalize(values.get(i)));
             }
-
-            @Override
-            public Optional<Rejection> check(InstanceReceived instance) {
-                List<String> values = instance.getImageType();
-                boolean ok = values != null && values.size() >= wanted.size();
-                for (int i = 0; ok && i < wanted.size(); i++) {
-                    ok = wanted.get(i).equals(normalize(values.get(i)));
-                }
-                return ok ? Optional.empty() : Optional.of(new Rejection(id,
-                        RejectReason.IMAGE_TYPE_NOT_ORIGINAL_PRIMARY, "imageType "
-                        + (values == null || values.isEmpty() ? "is missing" : String.join("\\", values))
-                        + " does not start with " + String.join("\\", required)));
-            }
-        };
+            return ok ? Optional.empty() : Optional.of(new Rejection(id,
+                    RejectReason.IMAGE_TYPE_NOT_ORIGINAL_PRIMARY, "imageType "
+                    + (values == null || values.isEmpty() ? "is missing" : String.join("\\", values))
+                    + " does not start with " + String.join("\\", required)));
+        });
     }
 
     /** Rejects instances whose Breast Implant Present is YES. */
     static Rule breastImplant(String id, boolean rejectWhenUnknown) {
-        return new Rule() {
-            @Override
-            public String id() {
-                return id;
+        return rule(id, instance -> {
+            Boolean present = instance.getBreastImplantPresent();
+            if (present == null) {
+                return missing(id, rejectWhenUnknown, RejectReason.MISSING_ATTRIBUTE,
+                        "breastImplantPresent is missing");
             }
-
-            @Override
-            public Optional<Rejection> check(InstanceReceived instance) {
-                Boolean present = instance.getBreastImplantPresent();
-                if (present == null) {
-                    return rejectWhenUnknown ? Optional.of(new Rejection(id, RejectReason.MISSING_ATTRIBUTE,
-                            "breastImplantPresent is missing")) : Optional.empty();
-                }
-                return present ? Optional.of(new Rejection(id, RejectReason.BREAST_IMPLANT_PRESENT,
-                        "breastImplantPresent is YES: implant views are read without AI triage")) : Optional.empty();
-            }
-        };
+            return present ? Optional.of(new Rejection(id, RejectReason.BREAST_IMPLANT_PRESENT,
+                    "breastImplantPresent is YES: implant views are read without AI triage")) : Optional.empty();
+        });
     }
 
     /** Accepts patients whose age in years lies in [min, max]; either bound may be absent. */
     static Rule patientAge(String id, Integer min, Integer max, boolean rejectWhenUnknown) {
-        return new Rule() {
-            @Override
-            public String id() {
-                return id;
+        return rule(id, instance -> {
+            Integer age = instance.getPatientAgeYears();
+            if (age == null) {
+                return missing(id, rejectWhenUnknown, RejectReason.MISSING_ATTRIBUTE, "patientAgeYears is missing");
             }
-
-            @Override
-            public Optional<Rejection> check(InstanceReceived instance) {
-                Integer age = instance.getPatientAgeYears();
-                if (age == null) {
-                    return rejectWhenUnknown ? Optional.of(new Rejection(id, RejectReason.MISSING_ATTRIBUTE,
-                            "patientAgeYears is missing")) : Optional.empty();
-                }
-                if ((min != null && age < min) || (max != null && age > max)) {
-                    // The age itself is left out: it is patient data and the range says enough.
-                    return Optional.of(new Rejection(id, RejectReason.PATIENT_AGE_OUT_OF_RANGE,
-                            "patientAgeYears is outside [" + (min == null ? "" : min) + ", "
-                                    + (max == null ? "" : max) + "]"));
-                }
-                return Optional.empty();
+            if ((min != null && age < min) || (max != null && age > max)) {
+                // The age itself is left out: it is patient data and the range says enough.
+                return Optional.of(new Rejection(id, RejectReason.PATIENT_AGE_OUT_OF_RANGE,
+                        "patientAgeYears is outside [" + (min == null ? "" : min) + ", "
+                                + (max == null ? "" : max) + "]"));
             }
-        };
+            return Optional.empty();
+        });
     }
 
     /** One manufacturer (full-match regex) and optionally its allowed models (regexes). */
@@ -129,27 +94,18 @@ final class Rules {
 
     /** Accepts instances from an allowed manufacturer and model. */
     static Rule device(String id, List<Device> devices, boolean rejectWhenUnknown) {
-        return new Rule() {
-            @Override
-            public String id() {
-                return id;
+        return rule(id, instance -> {
+            String manufacturer = instance.getManufacturer();
+            String model = instance.getManufacturerModelName();
+            if (manufacturer == null || manufacturer.isBlank()) {
+                return missing(id, rejectWhenUnknown, RejectReason.DEVICE_NOT_ALLOWED, "manufacturer is missing");
             }
-
-            @Override
-            public Optional<Rejection> check(InstanceReceived instance) {
-                String manufacturer = instance.getManufacturer();
-                String model = instance.getManufacturerModelName();
-                if (manufacturer == null || manufacturer.isBlank()) {
-                    return rejectWhenUnknown ? Optional.of(new Rejection(id, RejectReason.DEVICE_NOT_ALLOWED,
-                            "manufacturer is missing")) : Optional.empty();
-                }
-                if (devices.stream().anyMatch(d -> d.allows(manufacturer, model))) {
-                    return Optional.empty();
-                }
-                return Optional.of(new Rejection(id, RejectReason.DEVICE_NOT_ALLOWED, "device '" + manufacturer
-                        + "' / '" + model + "' is not on the allow-list"));
+            if (devices.stream().anyMatch(d -> d.allows(manufacturer, model))) {
+                return Optional.empty();
             }
-        };
+            return Optional.of(new Rejection(id, RejectReason.DEVICE_NOT_ALLOWED, "device '" + manufacturer
+                    + "' / '" + model + "' is not on the allow-list"));
+        });
     }
 
     /** How an attribute rule compares. */
@@ -161,35 +117,26 @@ final class Rules {
      */
     static Rule attribute(String id, String field, Match match, List<String> values, Pattern pattern,
                           boolean rejectWhenMissing) {
-        return new Rule() {
-            @Override
-            public String id() {
-                return id;
+        return rule(id, instance -> {
+            String value = attributeText(instance, field);
+            if (value == null) {
+                return missing(id, rejectWhenMissing, RejectReason.MISSING_ATTRIBUTE, field + " is missing");
             }
-
-            @Override
-            public Optional<Rejection> check(InstanceReceived instance) {
-                String value = attributeText(instance, field);
-                if (value == null) {
-                    return rejectWhenMissing ? Optional.of(new Rejection(id, RejectReason.MISSING_ATTRIBUTE,
-                            field + " is missing")) : Optional.empty();
-                }
-                boolean ok = switch (match) {
-                    case EQUALS, IN -> values.contains(value);
-                    case MATCHES -> pattern.matcher(value).matches();
-                };
-                if (ok) {
-                    return Optional.empty();
-                }
-                String expected = switch (match) {
-                    case EQUALS -> "equal '" + values.get(0) + "'";
-                    case IN -> "be one of " + values;
-                    case MATCHES -> "match /" + pattern.pattern() + "/";
-                };
-                return Optional.of(new Rejection(id, RejectReason.ATTRIBUTE_MISMATCH,
-                        field + " '" + value + "' does not " + expected));
+            boolean ok = switch (match) {
+                case EQUALS, IN -> values.contains(value);
+                case MATCHES -> pattern.matcher(value).matches();
+            };
+            if (ok) {
+                return Optional.empty();
             }
-        };
+            String expected = switch (match) {
+                case EQUALS -> "equal '" + values.get(0) + "'";
+                case IN -> "be one of " + values;
+                case MATCHES -> "match /" + pattern.pattern() + "/";
+            };
+            return Optional.of(new Rejection(id, RejectReason.ATTRIBUTE_MISMATCH,
+                    field + " '" + value + "' does not " + expected));
+        });
     }
 
     /** The field as text, or null when it is null or an empty list. */
@@ -199,6 +146,25 @@ final class Rules {
             return list.isEmpty() ? null : list.stream().map(String::valueOf).collect(Collectors.joining("\\"));
         }
         return value == null ? null : value.toString();
+    }
+
+    private static Rule rule(String id, Function<InstanceReceived, Optional<Rejection>> check) {
+        return new Rule() {
+            @Override
+            public String id() {
+                return id;
+            }
+
+            @Override
+            public Optional<Rejection> check(InstanceReceived instance) {
+                return check.apply(instance);
+            }
+        };
+    }
+
+    /** The answer for an instance without the rule's attribute: reject with {@code message}, or pass. */
+    private static Optional<Rejection> missing(String id, boolean reject, RejectReason reason, String message) {
+        return reject ? Optional.of(new Rejection(id, reason, message)) : Optional.empty();
     }
 
     private static String normalize(String value) {
