@@ -232,7 +232,7 @@ public final class Spool implements AutoCloseable {
         Objects.requireNonNull(source, "source");
         long millis = System.currentTimeMillis();
         String id = newId(millis);
-        String receipt = id + "_" + encode(callingAe) + "_" + encode(calledAe) + "_" + source.name();
+        String receipt = receipt(id, callingAe, calledAe, source);
         Path file;
         long created = 0;
         if (slots) {
@@ -347,7 +347,7 @@ public final class Spool implements AutoCloseable {
         String id = newId(receivedAt.toEpochMilli());
         fsyncFile(incoming);
         long size = Files.size(incoming);
-        Path file = ready.resolve(id + "_" + encode(callingAe) + "_" + encode(calledAe) + "_" + source.name() + DCM);
+        Path file = ready.resolve(receipt(id, callingAe, calledAe, source) + DCM);
         move(incoming, file);
         syncReady(readyChanges.incrementAndGet());
         return new Entry(id, file, size, callingAe, calledAe, receivedAt, source);
@@ -461,30 +461,20 @@ public final class Spool implements AutoCloseable {
     /** Every entry not yet removed, oldest first; after a restart, what must be (re-)emitted. */
     public List<Entry> pending() throws IOException {
         List<Entry> entries = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(ready, "*" + DCM)) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(ready)) {
             for (Path file : files) {
-                Entry entry = parse(file, receiptName(file));
+                String name = file.getFileName().toString();
+                Entry entry = null;
+                if (name.endsWith(DCM)) {
+                    entry = parse(file, receiptName(file));
+                } else if (name.endsWith(IN_PLACE)) {
+                    entry = hasCompletionRecord(file) ? parse(file, receiptName(file)) : null;
+                } else if (name.endsWith(SLOT)) {
+                    // Skipped, not emptied: on a running spool this may be an object still arriving.
+                    entry = hasCompletionRecord(file) ? parse(file, receiptOf(file)) : null;
+                }
                 if (entry != null) {
                     entries.add(entry);
-                }
-            }
-        }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(ready, "*" + IN_PLACE)) {
-            for (Path file : files) {
-                Entry entry = hasCompletionRecord(file) ? parse(file, receiptName(file)) : null;
-                if (entry != null) {
-                    entries.add(entry);
-                }
-            }
-        }
-        try (DirectoryStream<Path> slots = Files.newDirectoryStream(ready, "*" + SLOT)) {
-            for (Path slot : slots) {
-                // Skipped, not emptied: on a running spool this may be an object still arriving.
-                if (hasCompletionRecord(slot)) {
-                    Entry entry = parse(slot, receiptOf(slot));
-                    if (entry != null) {
-                        entries.add(entry);
-                    }
                 }
             }
         }
@@ -513,6 +503,11 @@ public final class Spool implements AutoCloseable {
         } catch (IOException e) {
             return ""; // reported by parse as not an entry, and left alone
         }
+    }
+
+    /** The receipt {@link #parse} reads back: {@code id_callingAe_calledAe_source}. */
+    private static String receipt(String id, String callingAe, String calledAe, IngestSource source) {
+        return id + "_" + encode(callingAe) + "_" + encode(calledAe) + "_" + source.name();
     }
 
     /** The entry of {@code file} whose receipt is {@code id_callingAe_calledAe_source}, or null if it is not ours. */

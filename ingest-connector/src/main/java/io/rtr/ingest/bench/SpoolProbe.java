@@ -1,17 +1,13 @@
 package io.rtr.ingest.bench;
 
-import com.sun.management.OperatingSystemMXBean;
 import io.rtr.ingest.Spool;
 import io.rtr.schemas.IngestSource;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * Measures the spool's receive path alone (open an entry file, write the object, commit, remove):
@@ -38,14 +34,13 @@ public final class SpoolProbe {
         int chunks = (args.length > 1 ? Integer.parseInt(args[1]) : 512) * 1024 / CHUNK;
         Path dir = Files.createTempDirectory("spool-probe");
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         byte[] chunk = new byte[CHUNK];
         Arrays.fill(chunk, (byte) 7);
         try (Spool spool = new Spool(dir)) {
             for (int round = 0; round < ROUNDS; round++) {
                 long cpu = threads.getCurrentThreadCpuTime();
                 long user = threads.getCurrentThreadUserTime();
-                long process = os.getProcessCpuTime();
+                long process = IngestBench.processCpuNanos();
                 long wall = System.nanoTime();
                 for (int i = 0; i < objects; i++) {
                     Spool.EntryFile incoming = spool.newEntryFile("PROBE", "RTR", IngestSource.DIMSE);
@@ -61,20 +56,12 @@ public final class SpoolProbe {
                                     + " wall %.3f ms per object; load average %.2f%n",
                             (threads.getCurrentThreadCpuTime() - cpu) / 1e6 / objects,
                             (threads.getCurrentThreadUserTime() - user) / 1e6 / objects,
-                            (os.getProcessCpuTime() - process) / 1e6 / objects,
-                            (System.nanoTime() - wall) / 1e6 / objects, os.getSystemLoadAverage());
+                            (IngestBench.processCpuNanos() - process) / 1e6 / objects,
+                            (System.nanoTime() - wall) / 1e6 / objects, IngestBench.loadAverage());
                 }
             }
         } finally {
-            deleteTree(dir);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+            IngestBench.deleteTree(dir);
         }
     }
 }
