@@ -231,20 +231,24 @@ public final class ScoringPipeline implements AutoCloseable {
     }
 
     private void decodeInto(InstanceReceived instance, float[] buffer, int offset) throws UnscorableStudyException {
-        String where = "study " + instance.getStudyInstanceUid() + " instance " + instance.getSopInstanceUid() + ": ";
         Decoder decoder = decoders.get();
         try {
             fetcher.fetch(instance.getBlobUri(), instance.getSha256(), decoder.blob());
         } catch (UnscorableStudyException e) {
-            throw new UnscorableStudyException(e.reason(), where + e.getMessage(), e);
+            throw new UnscorableStudyException(e.reason(), where(instance) + e.getMessage(), e);
         }
         try {
             decoder.preprocessor().preprocess(decoder.blob().bytes(), decoder.blob().length(), buffer, offset);
         } catch (DicomException | IOException | RuntimeException e) {
             // PixelMed reports damaged input with whatever exception its parser hits; all of them
             // mean the same for us: these bytes are not an image we can score.
-            throw new UnscorableStudyException(UnscorableReason.PIXELS_UNDECODABLE, where + "blob "
+            throw new UnscorableStudyException(UnscorableReason.PIXELS_UNDECODABLE, where(instance) + "blob "
                     + instance.getBlobUri() + " is not a decodable grayscale DICOM image: " + e, e);
         }
+    }
+
+    /** Built only when an image fails, so that the per-image path allocates no message. */
+    private static String where(InstanceReceived instance) {
+        return "study " + instance.getStudyInstanceUid() + " instance " + instance.getSopInstanceUid() + ": ";
     }
 }

@@ -373,7 +373,12 @@ public final class PixelPreprocessor {
         int outRows = Math.max(1, Math.min(height, (int) Math.round(rows * scale)));
         int outColumns = Math.max(1, Math.min(width, (int) Math.round(columns * scale)));
         int top = (height - outRows) / 2;
-        Arrays.fill(destination, offset, offset + height * width, 0f);
+        // Only the padding is zeroed: every pixel of the image's own area is written below.
+        Arrays.fill(destination, offset, offset + top * width, 0f);
+        Arrays.fill(destination, offset + (top + outRows) * width, offset + height * width, 0f);
+        for (int r = top; outColumns < width && r < top + outRows; r++) {
+            Arrays.fill(destination, offset + r * width + outColumns, offset + (r + 1) * width, 0f);
+        }
         double sy = rows / (double) outRows;
         double sx = columns / (double) outColumns;
         if (outRows == rows && outColumns == columns) {
