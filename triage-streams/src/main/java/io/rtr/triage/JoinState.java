@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -80,11 +81,7 @@ final class JoinState {
         return timed == null || timed.expiresAtMs() <= streamTimeMs ? null : timed.value();
     }
 
-    void putStudy(String storeKey, JoinedStudy study, long activityMs) {
-        putStudy(storeKey, studies.get(storeKey), study, activityMs);
-    }
-
-    /** As {@link #putStudy(String, JoinedStudy, long)}, given the entry already read from the store. */
+    /** Stores {@code study} under {@code storeKey}, replacing {@code old}, the entry read from the store (or null). */
     void putStudy(String storeKey, Timed<JoinedStudy> old, JoinedStudy study, long activityMs) {
         if (old != null) {
             expiry.cancel(old.expiresAtMs(), STUDY_TAG + storeKey);
@@ -94,15 +91,15 @@ final class JoinState {
         expiry.schedule(expiresAt, STUDY_TAG + storeKey);
     }
 
-    /** The unexpired studies whose join key is {@code joinKey}. */
-    List<JoinedStudy> studiesOf(String joinKey, long streamTimeMs) {
-        List<JoinedStudy> found = new ArrayList<>();
+    /** The unexpired studies whose join key is {@code joinKey}, with their store keys. */
+    List<KeyValue<String, Timed<JoinedStudy>>> studiesOf(String joinKey, long streamTimeMs) {
+        List<KeyValue<String, Timed<JoinedStudy>>> found = new ArrayList<>();
         try (KeyValueIterator<String, Timed<JoinedStudy>> it =
                      studies.prefixScan(joinKey + '\u0000', PREFIX_SERIALIZER)) {
             while (it.hasNext()) {
-                Timed<JoinedStudy> timed = it.next().value;
-                if (timed.expiresAtMs() > streamTimeMs) {
-                    found.add(timed.value());
+                KeyValue<String, Timed<JoinedStudy>> entry = it.next();
+                if (entry.value.expiresAtMs() > streamTimeMs) {
+                    found.add(entry);
                 }
             }
         }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -57,7 +58,8 @@ final class OrderJoinProcessor implements Processor<String, OrderContext, String
         long streamTime = context.currentStreamTimeMs();
         long activity = Math.max(record.timestamp(), streamTime);
         state.putOrder(accession, order, activity);
-        for (JoinedStudy joined : state.studiesOf(accession, streamTime)) {
+        for (KeyValue<String, Timed<JoinedStudy>> entry : state.studiesOf(accession, streamTime)) {
+            JoinedStudy joined = entry.value.value();
             OrderContext previous = joined.order();
             if (previous != null && !changesPrioritization(previous, order)) {
                 continue;
@@ -74,8 +76,8 @@ final class OrderJoinProcessor implements Processor<String, OrderContext, String
                     .setOrderContext(order)
                     .setAssembledAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
                     .build();
-            state.putStudy(JoinState.studyKey(accession, study.getStudyInstanceUid()),
-                    new JoinedStudy(out.getRevision(), order, joined.snapshot()), activity);
+            state.putStudy(entry.key, entry.value, new JoinedStudy(out.getRevision(), order, joined.snapshot()),
+                    activity);
             log.debug("Study {} revision {} {} its order", out.getStudyInstanceUid(), out.getRevision(),
                     previous == null ? "enriched with" : "carries a prioritization change of");
             context.forward(new Record<>(out.getStudyInstanceUid(), out, record.timestamp()));
