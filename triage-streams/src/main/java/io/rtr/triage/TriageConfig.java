@@ -164,7 +164,8 @@ public final class TriageConfig extends AbstractConfig {
     /**
      * Kafka Streams settings: application id, bootstrap servers, {@code exactly_once_v2}, the commit
      * interval, producer batching, record cache and fetch size defaults, then every
-     * {@value #STREAMS_PREFIX} setting with the prefix removed (these win).
+     * {@value #STREAMS_PREFIX} setting with the prefix removed (these win), and last the producer's
+     * linger, equal to the commit interval in force unless set itself.
      */
     public Properties streamsProperties() {
         Properties props = new Properties();
@@ -175,14 +176,8 @@ public final class TriageConfig extends AbstractConfig {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         // A study moves on to scoring only when its transaction commits, so the commit interval
         // bounds the stage's latency; 100 ms is Streams' exactly-once default, stated here because
-        // the producer setting below depends on it.
+        // the producer's linger (set last) follows it.
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(COMMIT_INTERVAL_MS_DEFAULT));
-        // Every commit flushes the producer, so under exactly-once no record waits longer for
-        // lingering than it waits for the commit anyway: lingering up to the commit interval, in
-        // batches that hold an interval's writes to a partition, costs no latency and turns many
-        // small produce requests (and the broker's appends of them) into a few.
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG),
-                Long.toString(COMMIT_INTERVAL_MS_DEFAULT));
         props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG),
                 Integer.toString(BATCH_SIZE_DEFAULT));
         // The record cache evicts from the store being written to, and evicting a dirty entry
@@ -198,6 +193,12 @@ public final class TriageConfig extends AbstractConfig {
         props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
                 Integer.toString(PARTITION_FETCH_BYTES_DEFAULT));
         props.putAll(originalsWithPrefix(STREAMS_PREFIX));
+        // Every commit flushes the producer, so under exactly-once no record waits longer for
+        // lingering than it waits for the commit anyway: lingering up to the commit interval in
+        // force, in batches that hold an interval's writes to a partition, costs no latency and
+        // turns many small produce requests (and the broker's appends of them) into a few.
+        props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG),
+                String.valueOf(props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)));
         return props;
     }
 

@@ -70,6 +70,13 @@ class TriageConfigTest {
     }
 
     @Test
+    void producerLingerFollowsAnOverriddenCommitInterval() {
+        Properties streams = config(Map.of("streams.commit.interval.ms", "1000")).streamsProperties();
+
+        assertThat(streams).containsEntry(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "1000");
+    }
+
+    @Test
     void defaultsDescribeScreeningMammography() {
         AssemblyPolicy policy = config(Map.of()).assemblyPolicy();
 
