@@ -55,7 +55,7 @@ final class InstanceDecodeProcessor
             long offset = context.recordMetadata().map(RecordMetadata::offset).orElse(-1L);
             instance = deserializer.deserialize(topic, partition, offset, record.value());
         } catch (SerializationException e) {
-            if (registryUnavailable(e)) {
+            if (SchemaRegistryException.retriableCause(e)) {
                 // The record may be fine and the registry merely down: dead-lettering it would
                 // lose a good instance. Failing the task aborts the transaction, so the app
                 // resumes from the last commit once restarted with the registry back.
@@ -74,16 +74,6 @@ final class InstanceDecodeProcessor
         }
         context.forward(record.withKey(key).withValue(
                 Outcome.mainValue(new ReceivedInstance(instance, record.value()))));
-    }
-
-    /** Whether the failure was the registry not answering (retriable) rather than the bytes being bad. */
-    static boolean registryUnavailable(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof SchemaRegistryException registry) {
-                return registry.isRetriable();
-            }
-        }
-        return false;
     }
 
     private void deadLetter(Record<byte[], byte[]> record, String key, String reason, String message,

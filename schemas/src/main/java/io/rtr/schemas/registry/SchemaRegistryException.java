@@ -66,6 +66,20 @@ public class SchemaRegistryException extends RuntimeException {
         return retriable;
     }
 
+    /**
+     * Whether {@code failure} or one of its causes is a registry failure worth retrying: what a
+     * serde wraps as a SerializationException when the registry is down, which must stop or retry
+     * the caller rather than count the record as bad.
+     */
+    public static boolean retriableCause(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SchemaRegistryException registry) {
+                return registry.isRetriable();
+            }
+        }
+        return false;
+    }
+
     /** True when the registry said the subject, version or schema does not exist. */
     public boolean isNotFound() {
         return httpStatus == 404 || errorCode == SUBJECT_NOT_FOUND || errorCode == VERSION_NOT_FOUND

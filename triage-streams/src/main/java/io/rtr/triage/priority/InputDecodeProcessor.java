@@ -69,7 +69,7 @@ final class InputDecodeProcessor implements Processor<byte[], byte[], String, In
             long offset = context.recordMetadata().map(RecordMetadata::offset).orElse(-1L);
             input = PriorityInput.of(deserializer.deserialize(topic, partition, offset, record.value()));
         } catch (SerializationException e) {
-            if (registryUnavailable(e)) {
+            if (SchemaRegistryException.retriableCause(e)) {
                 throw new StreamsException("Schema registry unavailable while decoding a record of " + topic
                         + "; stopping rather than dead-lettering it. Restore the registry and restart.", e);
             }
@@ -84,16 +84,6 @@ final class InputDecodeProcessor implements Processor<byte[], byte[], String, In
             return;
         }
         context.forward(record.withKey(key).withValue(new Decoded(input, null)));
-    }
-
-    /** Whether the failure was the registry not answering (retriable) rather than the bytes being bad. */
-    static boolean registryUnavailable(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof SchemaRegistryException registry) {
-                return registry.isRetriable();
-            }
-        }
-        return false;
     }
 
     private void deadLetter(Record<byte[], byte[]> record, String key, String reason, String message,

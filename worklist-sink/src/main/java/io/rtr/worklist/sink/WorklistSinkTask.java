@@ -157,7 +157,7 @@ public final class WorklistSinkTask extends SinkTask {
             try {
                 change = toChange(record);
             } catch (SerializationException e) {
-                if (isRetriable(e)) {
+                if (SchemaRegistryException.retriableCause(e)) {
                     // The registry is down, not the record bad: the whole put() is retried.
                     throw retryOrFail(e, records.size());
                 }
@@ -208,15 +208,6 @@ public final class WorklistSinkTask extends SinkTask {
             return new String(bytes, StandardCharsets.UTF_8);
         }
         return key.toString();
-    }
-
-    private static boolean isRetriable(SerializationException e) {
-        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-            if (t instanceof SchemaRegistryException registry) {
-                return registry.isRetriable();
-            }
-        }
-        return false;
     }
 
     private RuntimeException retryOrFail(Exception cause, int records) {
