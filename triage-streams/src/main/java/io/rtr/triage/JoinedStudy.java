@@ -2,6 +2,7 @@ package io.rtr.triage;
 
 import io.rtr.schemas.OrderContext;
 import io.rtr.schemas.StudyAssembled;
+import io.rtr.schemas.serde.WireFormat;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Map;
@@ -38,7 +39,6 @@ record JoinedStudy(int revision, OrderContext order, byte[] snapshot) {
      */
     static final class StoreSerde implements Serde<JoinedStudy> {
         private static final byte FORMAT = 1;
-        private static final byte WIRE_FORMAT_MAGIC = 0;
         private static final int HEADER = 1 + 2 * Integer.BYTES;
         private final Serde<StudyAssembled> studySerde;
         private final Serde<OrderContext> orderSerde;
@@ -78,7 +78,7 @@ record JoinedStudy(int revision, OrderContext order, byte[] snapshot) {
                 if (bytes == null) {
                     return null;
                 }
-                if (bytes.length > 0 && bytes[0] == WIRE_FORMAT_MAGIC) {
+                if (bytes.length > 0 && bytes[0] == WireFormat.MAGIC_BYTE) {
                     StudyAssembled emitted = studySerde.deserializer().deserialize(topic, bytes);
                     return new JoinedStudy(emitted.getRevision(), emitted.getOrderContext(), bytes);
                 }
