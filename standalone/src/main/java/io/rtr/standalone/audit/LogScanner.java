@@ -123,16 +123,7 @@ final class LogScanner implements AutoCloseable {
 
     /** Everything currently in the partitions, from the log start to the last committed offset. */
     List<Range> whole(Collection<TopicPartition> partitions) {
-        try {
-            assignOnly(partitions);
-            Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, METADATA_TIMEOUT);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, METADATA_TIMEOUT);
-            List<Range> ranges = new ArrayList<>();
-            partitions.forEach(tp -> ranges.add(new Range(tp, begin.get(tp), end.get(tp))));
-            return ranges;
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            throw unreachable();
-        }
+        return window(partitions, null, null);
     }
 
     /**
