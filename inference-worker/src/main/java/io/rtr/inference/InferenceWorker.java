@@ -122,7 +122,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
                         + " medical device) extracted to {}", modelDir);
             }
             loaded = SavedModelScorer.open(modelDir,
-                    ModelDescriptor.load(modelDir.toAbsolutePath().resolveSibling(ModelDescriptor.FILE_NAME)),
+                    ModelDescriptor.load(ModelDescriptor.fileFor(modelDir)),
                     config.sessionConfig());
             if (config.device() == InferenceWorkerConfig.Device.GPU && !loaded.device().contains("GPU")) {
                 throw new IllegalStateException("tf.device=gpu but the model runs on " + loaded.device()

@@ -129,7 +129,7 @@ public final class InferenceBench {
 
     private static void run(Path modelDir, List<StudyAssembled> events, int threads, int[] batches, double seconds,
                             int rows, int columns) throws Exception {
-        ModelDescriptor descriptor = ModelDescriptor.load(modelDir.toAbsolutePath().resolveSibling(ModelDescriptor.FILE_NAME));
+        ModelDescriptor descriptor = ModelDescriptor.load(ModelDescriptor.fileFor(modelDir));
         try (SavedModelScorer scorer = SavedModelScorer.open(modelDir, descriptor,
                 InferenceWorkerConfig.sessionConfig(InferenceWorkerConfig.Device.AUTO, true, "", threads, 0))) {
             int images = events.stream().mapToInt(e -> e.getInstances().size()).sum();

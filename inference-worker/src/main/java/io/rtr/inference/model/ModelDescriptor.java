@@ -89,6 +89,11 @@ public record ModelDescriptor(String modelName, String modelVersion, String sign
         return new PixelPreprocessor.Options(height(), width(), normalization, lowPercentile, highPercentile, flip);
     }
 
+    /** Where the descriptor of the SavedModel folder {@code modelDir} lives: beside the folder. */
+    public static Path fileFor(Path modelDir) {
+        return modelDir.toAbsolutePath().resolveSibling(FILE_NAME);
+    }
+
     /** Reads a descriptor file; errors name the file and the key. */
     public static ModelDescriptor load(Path file) {
         Properties properties = new Properties();

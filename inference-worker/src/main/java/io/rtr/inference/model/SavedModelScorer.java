@@ -59,8 +59,7 @@ public final class SavedModelScorer implements AutoCloseable {
 
     /** Opens {@code modelDir} with the descriptor found beside it ({@value ModelDescriptor#FILE_NAME}). */
     public static SavedModelScorer open(Path modelDir) {
-        Path descriptorFile = modelDir.toAbsolutePath().resolveSibling(ModelDescriptor.FILE_NAME);
-        return open(modelDir, ModelDescriptor.load(descriptorFile));
+        return open(modelDir, ModelDescriptor.load(ModelDescriptor.fileFor(modelDir)));
     }
 
     /**

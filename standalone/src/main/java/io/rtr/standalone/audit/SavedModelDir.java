@@ -37,7 +37,7 @@ final class SavedModelDir {
      * can fail is the user's input, so each is a one-line usage error naming the file and the fix.
      */
     static SavedModelScorer open(String flag, Path dir) {
-        Path descriptorFile = dir.toAbsolutePath().resolveSibling(ModelDescriptor.FILE_NAME);
+        Path descriptorFile = ModelDescriptor.fileFor(dir);
         if (!Files.isRegularFile(descriptorFile)) {
             throw LogFailure.usage(flag + " '" + dir + "' has no model descriptor " + descriptorFile
                     + ": put the model's " + ModelDescriptor.FILE_NAME + " (name, version, signature, tensors,"
