@@ -101,9 +101,24 @@ public final class ReferenceModelTrainer {
 
     /** The descriptor the trainer writes; the worker reads the same from the exported folder. */
     public static ModelDescriptor descriptor(double threshold) {
-        return new ModelDescriptor("rtr-reference-cnn", "1.0.0", "serving_default", "image",
-                new long[] {-1, SIZE, SIZE, 1}, "DT_FLOAT", "score", "DT_FLOAT",
+        return descriptor("rtr-reference-cnn", "1.0.0", SIZE, SIZE, threshold);
+    }
+
+    /** A descriptor of the reference network's contract (tensors, preprocessing) at another name and size. */
+    private static ModelDescriptor descriptor(String name, String version, int height, int width, double threshold) {
+        return new ModelDescriptor(name, version, "serving_default", "image",
+                new long[] {-1, height, width, 1}, "DT_FLOAT", "score", "DT_FLOAT",
                 PixelPreprocessor.Normalization.WINDOW, 0.5, 99.5, PixelPreprocessor.Flip.CHEST_WALL_LEFT, threshold);
+    }
+
+    /** Replaces {@code savedModel} with the session's graph and variables, serving {@code image -> score}. */
+    private static void export(Path savedModel, Session session, Operand<TFloat32> image, Operand<TFloat32> score)
+            throws IOException {
+        deleteRecursively(savedModel);
+        Files.createDirectories(savedModel.getParent());
+        Signature signature = Signature.builder().key("serving_default").input("image", image)
+                .output("score", score).build();
+        SavedModelBundle.exporter(savedModel.toString()).withSession(session).withSignature(signature).export();
     }
 
     /**
@@ -125,15 +140,9 @@ public final class ReferenceModelTrainer {
             Operand<TFloat32> score = tf.withName("score").math.sigmoid(
                     Network.logits(tf, image, new SplittableRandom(seed), new ArrayList<>(), channels));
             session.initialize();
-            deleteRecursively(savedModel);
-            Files.createDirectories(out);
-            Signature signature = Signature.builder().key("serving_default").input("image", image)
-                    .output("score", score).build();
-            SavedModelBundle.exporter(savedModel.toString()).withSession(session).withSignature(signature).export();
+            export(savedModel, session, image, score);
         }
-        new ModelDescriptor("rtr-timing-model-not-a-classifier", "random-weights-seed-" + seed, "serving_default",
-                "image", new long[] {-1, height, width, 1}, "DT_FLOAT", "score", "DT_FLOAT",
-                PixelPreprocessor.Normalization.WINDOW, 0.5, 99.5, PixelPreprocessor.Flip.CHEST_WALL_LEFT, 0.5)
+        descriptor("rtr-timing-model-not-a-classifier", "random-weights-seed-" + seed, height, width, 0.5)
                 .store(out.resolve(ModelDescriptor.FILE_NAME), "TIMING MODEL for benchmarks: the reference network"
                         + " widened " + widen + "x at " + height + "x" + width + ", random weights, never trained;"
                         + " its scores mean nothing");
@@ -249,11 +258,7 @@ public final class ReferenceModelTrainer {
                     HELD_OUT, auc, threshold, correct[0] / (double) total[0],
                     (correct[1] + correct[2]) / (double) positives, correct[1], total[1], correct[2], total[2]);
 
-            deleteRecursively(savedModel);
-            Files.createDirectories(out);
-            Signature signature = Signature.builder().key("serving_default")
-                    .input("image", net.image).output("score", net.score).build();
-            SavedModelBundle.exporter(savedModel.toString()).withSession(session).withSignature(signature).export();
+            export(savedModel, session, net.image, net.score);
             descriptor(threshold).store(out.resolve(ModelDescriptor.FILE_NAME), String.format(Locale.ROOT,
                     "RTR reference model for synthetic phantoms (not a medical device); held-out AUC %.4f on %d images,"
                             + " trained on %d images x %d epochs, seed %d", auc, HELD_OUT, trainImages, epochs, seed));
