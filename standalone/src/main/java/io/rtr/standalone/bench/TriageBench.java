@@ -87,7 +87,7 @@ import org.apache.kafka.streams.KafkaStreams;
  *   java -cp "standalone/target/classes:$(cat standalone/target/classpath.txt)" \
  *       io.rtr.standalone.bench.TriageBench --events 200000 [--warmup-events 200000] [--threads 2] \
  *       [--commit-interval-ms 100] [--cache-bytes 33554432] [--linger-ms 100] [--batch-bytes 262144] \
- *       [--timeout-s 600] [--bootstrap H:P --registry URL]
+ *       [--timeout-s 600] [--streams-settings producer.retry.backoff.ms=10,...] [--bootstrap H:P --registry URL]
  * </pre>
  */
 public final class TriageBench {
@@ -103,7 +103,7 @@ public final class TriageBench {
     public static void main(String[] args) throws Exception {
         BenchArgs parsed = BenchArgs.parse("TriageBench", args, Set.of("--events", "--warmup-events", "--threads",
                 "--commit-interval-ms", "--cache-bytes", "--linger-ms", "--batch-bytes", "--timeout-s",
-                "--bootstrap", "--registry"), Set.of());
+                "--streams-settings", "--bootstrap", "--registry"), Set.of());
         long events = parsed.longValue("--events", 200_000L);
         if (events < VIEWS_PER_STUDY || events % VIEWS_PER_STUDY != 0) {
             throw new IllegalArgumentException("--events must be a positive multiple of 4, was " + events);
@@ -178,6 +178,15 @@ public final class TriageBench {
                 "producer.linger.ms", "--batch-bytes", "producer.batch.size");
         flags.forEach((flag, setting) -> parsed.value(flag)
                 .ifPresent(value -> settings.put(TriageConfig.STREAMS_PREFIX + setting, value)));
+        parsed.value("--streams-settings").ifPresent(list -> {
+            for (String pair : list.split(",")) {
+                int eq = pair.indexOf('=');
+                if (eq < 1) {
+                    throw new IllegalArgumentException("--streams-settings takes KEY=VALUE[,KEY=VALUE...], was " + list);
+                }
+                settings.put(TriageConfig.STREAMS_PREFIX + pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+            }
+        });
         TriageConfig config = new TriageConfig(settings);
         startGroupAt(bootstrap, applicationId, firstOffsets);
         Properties streamsProperties = config.streamsProperties();
