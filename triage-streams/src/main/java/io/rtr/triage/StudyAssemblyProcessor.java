@@ -18,6 +18,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,11 +41,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Time.</b> The quiet period is measured in <em>wall-clock</em> time: the deadline is set from
  * the stream thread's clock when an instance is processed and checked by a
- * {@link PunctuationType#WALL_CLOCK_TIME} punctuation, indexed in
- * {@link TriageTopology#QUIET_TIMER_STORE}; an instance that pushes the deadline later leaves the
- * index entry where it is, and the punctuation moves an entry that falls due before its study's
- * deadline, so the index is written once per study, not once per instance (the same holds for the
- * expiry index below). Stream time would be wrong here: it advances only when
+ * {@link PunctuationType#WALL_CLOCK_TIME} punctuation over an in-memory {@link DeadlineIndex} of the
+ * deadlines kept in the study states (rebuilt from the store when the task initializes, so it costs
+ * no store writes; the same holds for the expiry index below). Stream time would be wrong here: it advances only when
  * records arrive, so the last study before a quiet spell (the end of a clinic session) would wait
  * for the next study to be emitted, which defeats same-visit triage. The price is that on
  * reprocessing a backlog the quiet period counts from processing, not acquisition; expected views
@@ -53,7 +52,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>State <em>retention</em> uses <em>stream</em> time: a study's state is dropped a retention
  * period after its last instance's record timestamp, by a {@link PunctuationType#STREAM_TIME}
- * punctuation over {@link TriageTopology#STUDY_EXPIRY_STORE}. Retention is about how far the data
+ * punctuation. Retention is about how far the data
  * has moved on, not about the clock: an idle partition keeps its studies, and replaying the log
  * expires them exactly as the original run did. An instance arriving after that starts the study
  * afresh.
@@ -74,8 +73,8 @@ final class StudyAssemblyProcessor
     private final AvroDeserializer<InstanceReceived> deserializer;
     private ProcessorContext<String, Outcome<StudyAssembled, InstanceRejected>> context;
     private KeyValueStore<String, StudyState> studies;
-    private TimerIndex timers;
-    private TimerIndex expiry;
+    private final DeadlineIndex quietDeadlines = new DeadlineIndex();
+    private final DeadlineIndex expiry = new DeadlineIndex();
 
     StudyAssemblyProcessor(AssemblyPolicy policy, Duration punctuateInterval, Duration retention,
                            AvroDeserializer<InstanceReceived> deserializer) {
@@ -89,8 +88,7 @@ final class StudyAssemblyProcessor
     public void init(ProcessorContext<String, Outcome<StudyAssembled, InstanceRejected>> context) {
         this.context = context;
         this.studies = context.getStateStore(TriageTopology.STUDY_STORE);
-        this.timers = new TimerIndex(context.getStateStore(TriageTopology.QUIET_TIMER_STORE));
-        this.expiry = new TimerIndex(context.getStateStore(TriageTopology.STUDY_EXPIRY_STORE));
+        rebuildIndexes();
         context.schedule(punctuateInterval, PunctuationType.WALL_CLOCK_TIME, this::emitQuietStudies);
         context.schedule(punctuateInterval, PunctuationType.STREAM_TIME, this::expireStudies);
     }
@@ -125,82 +123,70 @@ final class StudyAssemblyProcessor
         if (state.emitted()) {
             emit(state, CompletenessReason.LATE_INSTANCE_REVISION, record.timestamp(), now);
         } else if (policy.viewsComplete(state.modality(), state.instances())) {
-            cancelTimer(state);
+            cancelQuietDeadline(state);
             emit(state, CompletenessReason.EXPECTED_VIEWS_COMPLETE, record.timestamp(), now);
         } else {
-            long deadline = now + policy.quietPeriod(state.modality()).toMillis();
-            state.quietDeadlineMs(deadline);
-            // A later deadline leaves the index entry where it is; the punctuation moves it when
-            // it falls due. Only an earlier one (a changed quiet period) moves it now.
-            if (state.timerIndexedAtMs() == StudyState.NONE || state.timerIndexedAtMs() > deadline) {
-                if (state.timerIndexedAtMs() != StudyState.NONE) {
-                    timers.cancel(state.timerIndexedAtMs(), uid);
-                }
-                timers.schedule(deadline, uid);
-                state.timerIndexedAtMs(deadline);
-            }
+            state.quietDeadlineMs(now + policy.quietPeriod(state.modality()).toMillis());
+            quietDeadlines.set(uid, state.quietDeadlineMs());
         }
         state.expiresAtMs(Math.max(record.timestamp(), context.currentStreamTimeMs()) + retentionMs);
-        if (state.expiryIndexedAtMs() == StudyState.NONE || state.expiryIndexedAtMs() > state.expiresAtMs()) {
-            if (state.expiryIndexedAtMs() != StudyState.NONE) {
-                expiry.cancel(state.expiryIndexedAtMs(), uid);
-            }
-            expiry.schedule(state.expiresAtMs(), uid);
-            state.expiryIndexedAtMs(state.expiresAtMs());
-        }
+        expiry.set(uid, state.expiresAtMs());
         studies.put(uid, state);
     }
 
+    /**
+     * Rebuilds both deadline indexes from the study store, which the task has restored by now:
+     * every study keeps its expiry, and one not yet emitted its quiet deadline.
+     */
+    private void rebuildIndexes() {
+        quietDeadlines.clear();
+        expiry.clear();
+        try (KeyValueIterator<String, StudyState> it = studies.all()) {
+            while (it.hasNext()) {
+                StudyState state = it.next().value;
+                String uid = state.studyInstanceUid();
+                if (!state.emitted() && state.quietDeadlineMs() != StudyState.NONE) {
+                    quietDeadlines.set(uid, state.quietDeadlineMs());
+                }
+                if (state.expiresAtMs() != StudyState.NONE) {
+                    expiry.set(uid, state.expiresAtMs());
+                }
+            }
+        }
+        if (expiry.size() > 0) {
+            log.info("Task {}: {} studies in state, {} waiting for their quiet period", context.taskId(),
+                    expiry.size(), quietDeadlines.size());
+        }
+    }
+
     private void emitQuietStudies(long wallClockMs) {
-        for (TimerIndex.Due due : timers.takeDueEntries(wallClockMs)) {
-            String uid = due.uid();
+        for (String uid : quietDeadlines.takeDue(wallClockMs)) {
             StudyState state = studies.get(uid);
-            if (state == null || state.timerIndexedAtMs() != due.atMs()) {
+            if (state == null || state.emitted() || state.quietDeadlineMs() == StudyState.NONE) {
                 continue;
             }
-            state.timerIndexedAtMs(StudyState.NONE);
-            if (state.emitted() || state.quietDeadlineMs() == StudyState.NONE) {
-                state.quietDeadlineMs(StudyState.NONE);
-            } else if (state.quietDeadlineMs() > wallClockMs) {
-                // Instances arrived since the entry was written: it moves to the current deadline.
-                timers.schedule(state.quietDeadlineMs(), uid);
-                state.timerIndexedAtMs(state.quietDeadlineMs());
-            } else {
-                state.quietDeadlineMs(StudyState.NONE);
-                emit(state, CompletenessReason.QUIET_PERIOD_ELAPSED, context.currentStreamTimeMs(), wallClockMs);
-            }
+            state.quietDeadlineMs(StudyState.NONE);
+            emit(state, CompletenessReason.QUIET_PERIOD_ELAPSED, context.currentStreamTimeMs(), wallClockMs);
             studies.put(uid, state);
         }
     }
 
     private void expireStudies(long streamTimeMs) {
-        for (TimerIndex.Due due : expiry.takeDueEntries(streamTimeMs)) {
-            StudyState state = studies.get(due.uid());
-            if (state == null || state.expiryIndexedAtMs() != due.atMs()) {
-                continue;
-            }
-            state.expiryIndexedAtMs(StudyState.NONE);
-            if (state.expiresAtMs() <= streamTimeMs) {
+        for (String uid : expiry.takeDue(streamTimeMs)) {
+            StudyState state = studies.get(uid);
+            if (state != null) {
                 expire(state, streamTimeMs);
-            } else {
-                // Instances arrived since the entry was written: it moves to the current expiry.
-                expiry.schedule(state.expiresAtMs(), due.uid());
-                state.expiryIndexedAtMs(state.expiresAtMs());
-                studies.put(due.uid(), state);
             }
         }
     }
 
     private void expire(StudyState state, long streamTimeMs) {
         String uid = state.studyInstanceUid();
-        if (state.expiryIndexedAtMs() != StudyState.NONE) {
-            expiry.cancel(state.expiryIndexedAtMs(), uid);
-            state.expiryIndexedAtMs(StudyState.NONE);
-        }
+        expiry.remove(uid);
         if (!state.emitted()) {
             // Only when stream time outruns the wall clock (a replay): accepted instances are
             // never dropped unseen, so the study goes out before its state does.
-            cancelTimer(state);
+            cancelQuietDeadline(state);
             emit(state, CompletenessReason.QUIET_PERIOD_ELAPSED, streamTimeMs, context.currentSystemTimeMs());
         }
         studies.delete(uid);
@@ -239,11 +225,8 @@ final class StudyAssemblyProcessor
         }
     }
 
-    private void cancelTimer(StudyState state) {
-        if (state.timerIndexedAtMs() != StudyState.NONE) {
-            timers.cancel(state.timerIndexedAtMs(), state.studyInstanceUid());
-            state.timerIndexedAtMs(StudyState.NONE);
-        }
+    private void cancelQuietDeadline(StudyState state) {
+        quietDeadlines.remove(state.studyInstanceUid());
         state.quietDeadlineMs(StudyState.NONE);
     }
 }

@@ -19,10 +19,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * What the assembler keeps per study: the study-level attributes taken from its instances, its
  * accepted instances (each as the bytes it was received in, plus the fields dedupe and completeness
  * read), how many snapshots the assembler has emitted (0 = none yet), the wall-clock time its quiet
- * period ends and the stream time its state expires, and where each of the two timer indexes
- * holds the study's entry. An index entry is moved only when it falls due before the time it
- * stands for (or that time moves earlier), so an instance that merely pushes a deadline later
- * writes nothing to the indexes.
+ * period ends and the stream time its state expires (the assembler's in-memory deadline indexes are
+ * rebuilt from these two).
  *
  * <p>Instances stay in their received bytes because the state is read and written once per
  * instance but emitted about once per study: decoding and re-encoding every instance so far on
@@ -62,23 +60,19 @@ final class StudyState {
     private String accessionNumber;
     private long quietDeadlineMs;
     private long expiresAtMs;
-    private long timerIndexedAtMs;
-    private long expiryIndexedAtMs;
 
     /** A study nothing has been received for yet. */
     StudyState(String studyInstanceUid) {
-        this(studyInstanceUid, new ArrayList<>(), 0, NONE, NONE, NONE, NONE);
+        this(studyInstanceUid, new ArrayList<>(), 0, NONE, NONE);
     }
 
     private StudyState(String studyInstanceUid, List<Instance> instances, int emittedSnapshots,
-                       long quietDeadlineMs, long expiresAtMs, long timerIndexedAtMs, long expiryIndexedAtMs) {
+                       long quietDeadlineMs, long expiresAtMs) {
         this.studyInstanceUid = Objects.requireNonNull(studyInstanceUid, "studyInstanceUid");
         this.instances = instances;
         this.emittedSnapshots = emittedSnapshots;
         this.quietDeadlineMs = quietDeadlineMs;
         this.expiresAtMs = expiresAtMs;
-        this.timerIndexedAtMs = timerIndexedAtMs;
-        this.expiryIndexedAtMs = expiryIndexedAtMs;
     }
 
     String studyInstanceUid() {
@@ -174,24 +168,6 @@ final class StudyState {
         this.expiresAtMs = expiresAt;
     }
 
-    /** Time of this study's entry in the quiet-timer index, or {@link #NONE}. */
-    long timerIndexedAtMs() {
-        return timerIndexedAtMs;
-    }
-
-    void timerIndexedAtMs(long at) {
-        this.timerIndexedAtMs = at;
-    }
-
-    /** Time of this study's entry in the expiry index, or {@link #NONE}. */
-    long expiryIndexedAtMs() {
-        return expiryIndexedAtMs;
-    }
-
-    void expiryIndexedAtMs(long at) {
-        this.expiryIndexedAtMs = at;
-    }
-
     private int indexOf(String sopInstanceUid) {
         for (int i = 0; i < instances.size(); i++) {
             if (instances.get(i).sopInstanceUid().equals(sopInstanceUid)) {
@@ -202,18 +178,21 @@ final class StudyState {
     }
 
     /**
-     * Store serde. Format 3: a format byte, the four times, the snapshot count, the study-level
-     * strings, then per instance its four strings and its received bytes (length-prefixed; a string
-     * of length -1 is null). Formats 1 and 2 (a StudyAssembled in the registry's wire format after
-     * two or four times) are still read, their instances re-encoded as rtr.instances values, so a
-     * changelog written by an earlier version restores.
+     * Store serde. Format 4: a format byte, the quiet deadline and the expiry, the snapshot count,
+     * the study-level strings, then per instance its four strings and its received bytes
+     * (length-prefixed; a string of length -1 is null). Earlier formats are still read, so a
+     * changelog written by an earlier version restores: 3 is 4 with two more times after the
+     * expiry (where timer-index store entries stood; unused now), 1 and 2 a StudyAssembled in the
+     * registry's wire format after two or four times, its instances re-encoded as rtr.instances
+     * values.
      */
     static final class StoreSerde implements Serde<StudyState> {
         private static final byte FORMAT_1 = 1;
-        private static final int HEADER_1 = 1 + 2 * Long.BYTES;
         private static final byte FORMAT_2 = 2;
         private static final int HEADER_2 = 1 + 4 * Long.BYTES;
-        private static final byte FORMAT = 3;
+        private static final byte FORMAT_3 = 3;
+        private static final byte FORMAT = 4;
+        private static final int HEADER = 1 + 2 * Long.BYTES;
         private final Serde<StudyAssembled> legacyStudySerde;
         private final Serde<InstanceReceived> instanceSerde;
 
@@ -243,11 +222,11 @@ final class StudyState {
                     return null;
                 }
                 try {
-                    if (bytes.length > HEADER_2 && bytes[0] == FORMAT) {
+                    if (bytes.length > HEADER && (bytes[0] == FORMAT || bytes[0] == FORMAT_3)) {
                         return read(ByteBuffer.wrap(bytes));
                     }
                     if (bytes.length >= HEADER_2 && bytes[0] == FORMAT_2
-                            || bytes.length >= HEADER_1 && bytes[0] == FORMAT_1) {
+                            || bytes.length >= HEADER && bytes[0] == FORMAT_1) {
                         return readLegacy(topic, bytes);
                     }
                 } catch (RuntimeException e) {
@@ -264,7 +243,7 @@ final class StudyState {
             byte[] pseudonym = utf8(state.patientPseudonym);
             byte[] accession = utf8(state.accessionNumber);
             List<byte[][]> instances = new ArrayList<>(state.instances.size());
-            int size = HEADER_2 + Integer.BYTES + length(uid) + length(modality) + length(clinic) + length(pseudonym)
+            int size = HEADER + Integer.BYTES + length(uid) + length(modality) + length(clinic) + length(pseudonym)
                     + length(accession) + Integer.BYTES;
             for (Instance instance : state.instances) {
                 byte[][] fields = {utf8(instance.sopInstanceUid()), utf8(instance.sha256()),
@@ -275,8 +254,7 @@ final class StudyState {
                 instances.add(fields);
             }
             ByteBuffer out = ByteBuffer.allocate(size).put(FORMAT).putLong(state.quietDeadlineMs)
-                    .putLong(state.expiresAtMs).putLong(state.timerIndexedAtMs).putLong(state.expiryIndexedAtMs)
-                    .putInt(state.emittedSnapshots);
+                    .putLong(state.expiresAtMs).putInt(state.emittedSnapshots);
             put(out, uid);
             put(out, modality);
             put(out, clinic);
@@ -292,11 +270,12 @@ final class StudyState {
         }
 
         private static StudyState read(ByteBuffer in) {
-            in.get();
+            byte format = in.get();
             long quiet = in.getLong();
             long expires = in.getLong();
-            long timerAt = in.getLong();
-            long expiryAt = in.getLong();
+            if (format == FORMAT_3) {
+                in.position(in.position() + 2 * Long.BYTES);
+            }
             int snapshots = in.getInt();
             String uid = string(in);
             String modality = string(in);
@@ -311,7 +290,7 @@ final class StudyState {
             if (in.hasRemaining()) {
                 throw new IllegalStateException(in.remaining() + " bytes left over");
             }
-            StudyState state = new StudyState(uid, instances, snapshots, quiet, expires, timerAt, expiryAt);
+            StudyState state = new StudyState(uid, instances, snapshots, quiet, expires);
             state.modality = modality;
             state.clinicId = clinic;
             state.patientPseudonym = pseudonym;
@@ -324,8 +303,9 @@ final class StudyState {
             boolean four = buffer.get() == FORMAT_2;
             long quiet = buffer.getLong();
             long expires = buffer.getLong();
-            long timerAt = four ? buffer.getLong() : quiet;
-            long expiryAt = four ? buffer.getLong() : expires;
+            if (four) {
+                buffer.position(buffer.position() + 2 * Long.BYTES);
+            }
             byte[] encoded = new byte[buffer.remaining()];
             buffer.get(encoded);
             StudyAssembled study = legacyStudySerde.deserializer().deserialize(topic, encoded);
@@ -335,7 +315,7 @@ final class StudyState {
                 instances.add(Instance.of(new ReceivedInstance(instance, value)));
             }
             StudyState state = new StudyState(study.getStudyInstanceUid(), instances, study.getRevision(), quiet,
-                    expires, timerAt, expiryAt);
+                    expires);
             state.modality = study.getModality();
             state.clinicId = study.getClinicId();
             state.patientPseudonym = study.getPatientPseudonym();

@@ -44,20 +44,16 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p>State stores (all persistent, changelogged, cached so that the writes of one commit interval
  * reach the changelog once per key; punctuations and range scans read through the cache):
- * {@link #STUDY_STORE}, {@link #QUIET_TIMER_STORE},
- * {@link #STUDY_EXPIRY_STORE}, {@link #ORDER_STORE}, {@link #JOINED_STUDY_STORE},
- * {@link #JOIN_EXPIRY_STORE}. Time: quiet periods use wall-clock punctuation (see
+ * {@link #STUDY_STORE}, {@link #ORDER_STORE}, {@link #JOINED_STUDY_STORE},
+ * {@link #JOIN_EXPIRY_STORE}; the assembler's quiet-period and expiry indexes live in memory,
+ * rebuilt from {@link #STUDY_STORE} (see {@link DeadlineIndex}). Time: quiet periods use wall-clock punctuation (see
  * {@code StudyAssemblyProcessor}); state retention uses stream-time punctuation; nothing else
  * depends on time.
  */
 public final class TriageTopology {
 
-    /** Study UID -> study being assembled (instances so far, quiet deadline). */
+    /** Study UID -> study being assembled (instances so far, quiet deadline, expiry). */
     public static final String STUDY_STORE = "triage-study-assembly";
-    /** Time-ordered index of quiet-period deadlines (wall clock) of studies not yet emitted. */
-    public static final String QUIET_TIMER_STORE = "triage-quiet-timers";
-    /** Time-ordered index of study state expiry (stream time). */
-    public static final String STUDY_EXPIRY_STORE = "triage-study-expiry";
     /** Accession number -> latest order from the clinic. */
     public static final String ORDER_STORE = "triage-orders-by-accession";
     /** Accession number + study UID -> last emitted revision of the study. */
@@ -85,10 +81,6 @@ public final class TriageTopology {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STUDY_STORE), keys,
                 new StudyState.StoreSerde(studySerde, instanceSerde)).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QUIET_TIMER_STORE),
-                keys, Serdes.String()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STUDY_EXPIRY_STORE),
-                keys, Serdes.String()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ORDER_STORE), keys,
                 new Timed.StoreSerde<>(orderSerde)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOINED_STUDY_STORE),
@@ -112,7 +104,7 @@ public final class TriageTopology {
         KStream<String, StudyAssembled> snapshots = splitSide(accepted
                         .process(() -> new StudyAssemblyProcessor(config.assemblyPolicy(), config.punctuateInterval(),
                                         config.stateRetention(), instanceSerde.deserializer()),
-                                Named.as("study-assembler"), STUDY_STORE, QUIET_TIMER_STORE, STUDY_EXPIRY_STORE),
+                                Named.as("study-assembler"), STUDY_STORE),
                 "assembler-", side -> side.to(Topics.INSTANCES_REJECTED.name(),
                         Produced.with(keys, rejectedSerde).withName("rejected-as-duplicate")));
 

@@ -38,8 +38,6 @@ class StudyStateSerdeTest {
         state.nextSnapshot();
         state.quietDeadlineMs(5_000L);
         state.expiresAtMs(9_000L);
-        state.timerIndexedAtMs(4_000L);
-        state.expiryIndexedAtMs(8_000L);
 
         StudyState read = serde.deserializer().deserialize("t", serde.serializer().serialize("t", state));
 
@@ -49,8 +47,6 @@ class StudyStateSerdeTest {
         assertThat(read.accessionNumber()).isEqualTo("ACC-" + STUDY);
         assertThat(read.quietDeadlineMs()).isEqualTo(5_000L);
         assertThat(read.expiresAtMs()).isEqualTo(9_000L);
-        assertThat(read.timerIndexedAtMs()).isEqualTo(4_000L);
-        assertThat(read.expiryIndexedAtMs()).isEqualTo(8_000L);
         assertThat(read.instances()).hasSize(2);
         assertThat(read.instances().get(1).imageLaterality()).isNull();
         assertThat(read.instances().get(1).viewPosition()).isEqualTo("MLO");
@@ -72,8 +68,8 @@ class StudyStateSerdeTest {
 
         StudyState read = serde.deserializer().deserialize("t", formatTwo);
 
-        assertThat(read.timerIndexedAtMs()).isEqualTo(4_000L);
-        assertThat(read.expiryIndexedAtMs()).isEqualTo(8_000L);
+        assertThat(read.quietDeadlineMs()).isEqualTo(5_000L);
+        assertThat(read.expiresAtMs()).isEqualTo(9_000L);
         assertThat(read.emittedSnapshots()).isEqualTo(1);
         assertThat(read.accessionNumber()).isEqualTo("ACC-" + STUDY);
         assertThat(read.instance(cc.getSopInstanceUid()).sha256()).isEqualTo(cc.getSha256());
@@ -81,7 +77,7 @@ class StudyStateSerdeTest {
     }
 
     @Test
-    void readsFormatOneStateWithIndexEntriesAtItsDeadlines() {
+    void readsFormatOneStateWithItsDeadlines() {
         byte[] study = studySerde.serializer().serialize("t", legacyStudy(TestInstances.valid(STUDY)));
         byte[] formatOne = ByteBuffer.allocate(1 + 2 * Long.BYTES + study.length).put((byte) 1).putLong(5_000L)
                 .putLong(9_000L).put(study).array();
@@ -90,9 +86,31 @@ class StudyStateSerdeTest {
 
         assertThat(read.quietDeadlineMs()).isEqualTo(5_000L);
         assertThat(read.expiresAtMs()).isEqualTo(9_000L);
-        assertThat(read.timerIndexedAtMs()).isEqualTo(5_000L);
-        assertThat(read.expiryIndexedAtMs()).isEqualTo(9_000L);
         assertThat(read.instances()).hasSize(1);
+    }
+
+    @Test
+    void readsFormatThreeStateSkippingItsTimerIndexTimes() {
+        InstanceReceived cc = TestInstances.valid(STUDY);
+        StudyState state = new StudyState(STUDY);
+        state.put(StudyState.Instance.of(received(cc)));
+        state.fillAttributes(cc);
+        state.quietDeadlineMs(5_000L);
+        state.expiresAtMs(9_000L);
+        byte[] formatFour = serde.serializer().serialize("t", state);
+        int times = 1 + 2 * Long.BYTES;
+        // Format 3 is format 4 with the two index times (here 4000 and 8000) after the expiry.
+        byte[] formatThree = ByteBuffer.allocate(formatFour.length + 2 * Long.BYTES).put((byte) 3)
+                .put(formatFour, 1, times - 1).putLong(4_000L).putLong(8_000L)
+                .put(formatFour, times, formatFour.length - times).array();
+
+        StudyState read = serde.deserializer().deserialize("t", formatThree);
+
+        assertThat(formatFour[0]).isEqualTo((byte) 4);
+        assertThat(read.quietDeadlineMs()).isEqualTo(5_000L);
+        assertThat(read.expiresAtMs()).isEqualTo(9_000L);
+        assertThat(read.accessionNumber()).isEqualTo("ACC-" + STUDY);
+        assertThat(decode(read.instances().get(0))).isEqualTo(cc);
     }
 
     @Test

@@ -105,8 +105,7 @@ class TriageConfigTest {
         TopologyDescription description = TriageTopology.build(config(Map.of())).describe();
         String text = description.toString();
 
-        assertThat(text).contains(TriageTopology.STUDY_STORE, TriageTopology.QUIET_TIMER_STORE,
-                TriageTopology.STUDY_EXPIRY_STORE, TriageTopology.ORDER_STORE, TriageTopology.JOINED_STUDY_STORE,
+        assertThat(text).contains(TriageTopology.STUDY_STORE, TriageTopology.ORDER_STORE, TriageTopology.JOINED_STUDY_STORE,
                 TriageTopology.JOIN_EXPIRY_STORE,
                 TriageTopology.STUDIES_BY_ACCESSION + "-repartition",
                 TriageTopology.ORDERS_BY_ACCESSION + "-repartition",
