@@ -4,8 +4,11 @@ import io.rtr.schemas.OrderContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -13,9 +16,15 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * The order join's state, shared by its study side and its order side: latest order per accession
  * ({@link TriageTopology#ORDER_STORE}), last revision per study
- * ({@link TriageTopology#JOINED_STUDY_STORE}, key = join key, NUL, study UID) and one expiry index
- * for both ({@link TriageTopology#JOIN_EXPIRY_STORE}). Entries expire a retention period of stream
- * time after they were last written.
+ * ({@link TriageTopology#JOINED_STUDY_STORE}, key = join key, NUL, study UID) and one in-memory
+ * expiry index for both. Entries expire a retention period of stream time after they were last
+ * written.
+ *
+ * <p>The expiry index is a {@link DeadlineIndex} per task, shared by the join's two processors
+ * through {@link Indexes}: each expiry time is stored with its entry anyway, so the index is
+ * rebuilt from the two stores whenever the task initializes (by each processor's {@code init}; the
+ * second rebuild finds what the first did) instead of being written to a store of its own for
+ * every study and order.
  */
 final class JoinState {
 
@@ -25,14 +34,46 @@ final class JoinState {
 
     private final KeyValueStore<String, Timed<OrderContext>> orders;
     private final KeyValueStore<String, Timed<JoinedStudy>> studies;
-    private final TimerIndex expiry;
+    private final DeadlineIndex expiry;
+    private final Indexes indexes;
+    private final TaskId task;
     private final long retentionMs;
 
-    JoinState(ProcessorContext<?, ?> context, Duration retention) {
+    /** The join's expiry indexes, one per task; one instance serves both join processors of a topology. */
+    static final class Indexes {
+        private final ConcurrentMap<TaskId, DeadlineIndex> byTask = new ConcurrentHashMap<>();
+    }
+
+    /** The join state of {@code context}'s task, its expiry index rebuilt from the stores. */
+    JoinState(ProcessorContext<?, ?> context, Duration retention, Indexes indexes) {
         this.orders = context.getStateStore(TriageTopology.ORDER_STORE);
         this.studies = context.getStateStore(TriageTopology.JOINED_STUDY_STORE);
-        this.expiry = new TimerIndex(context.getStateStore(TriageTopology.JOIN_EXPIRY_STORE));
+        this.indexes = indexes;
+        this.task = context.taskId();
+        this.expiry = indexes.byTask.computeIfAbsent(task, t -> new DeadlineIndex());
         this.retentionMs = retention.toMillis();
+        rebuildExpiry();
+    }
+
+    private void rebuildExpiry() {
+        expiry.clear();
+        try (KeyValueIterator<String, Timed<OrderContext>> it = orders.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, Timed<OrderContext>> entry = it.next();
+                expiry.set(ORDER_TAG + entry.key, entry.value.expiresAtMs());
+            }
+        }
+        try (KeyValueIterator<String, Timed<JoinedStudy>> it = studies.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, Timed<JoinedStudy>> entry = it.next();
+                expiry.set(STUDY_TAG + entry.key, entry.value.expiresAtMs());
+            }
+        }
+    }
+
+    /** Drops the task's index when a processor closes; the next initialization rebuilds it. */
+    void release() {
+        indexes.byTask.remove(task, expiry);
     }
 
     /** Store key: the join key, a separator no accession number contains, the study UID. */
@@ -52,43 +93,27 @@ final class JoinState {
     }
 
     void putOrder(String accession, OrderContext order, long activityMs) {
-        Timed<OrderContext> old = orders.get(accession);
-        if (old != null) {
-            expiry.cancel(old.expiresAtMs(), ORDER_TAG + accession);
-        }
         long expiresAt = activityMs + retentionMs;
         orders.put(accession, new Timed<>(order, expiresAt));
-        expiry.schedule(expiresAt, ORDER_TAG + accession);
+        expiry.set(ORDER_TAG + accession, expiresAt);
     }
 
     void deleteOrder(String accession) {
-        Timed<OrderContext> old = orders.delete(accession);
-        if (old != null) {
-            expiry.cancel(old.expiresAtMs(), ORDER_TAG + accession);
-        }
+        orders.delete(accession);
+        expiry.remove(ORDER_TAG + accession);
     }
 
-    /**
-     * The entry stored under {@code storeKey}, expired or not, or null: read once, it gives both the
-     * last revision ({@link #live}) and the expiry entry that {@link #putStudy} replaces.
-     */
-    Timed<JoinedStudy> storedStudy(String storeKey) {
-        return studies.get(storeKey);
-    }
-
-    /** The study in {@code timed}, or null; expired counts as absent, as for orders. */
-    static JoinedStudy live(Timed<JoinedStudy> timed, long streamTimeMs) {
+    /** The last revision stored under {@code storeKey}, or null; expired counts as absent, as for orders. */
+    JoinedStudy study(String storeKey, long streamTimeMs) {
+        Timed<JoinedStudy> timed = studies.get(storeKey);
         return timed == null || timed.expiresAtMs() <= streamTimeMs ? null : timed.value();
     }
 
-    /** Stores {@code study} under {@code storeKey}, replacing {@code old}, the entry read from the store (or null). */
-    void putStudy(String storeKey, Timed<JoinedStudy> old, JoinedStudy study, long activityMs) {
-        if (old != null) {
-            expiry.cancel(old.expiresAtMs(), STUDY_TAG + storeKey);
-        }
+    /** Stores {@code study} under {@code storeKey}, expiring a retention after {@code activityMs}. */
+    void putStudy(String storeKey, JoinedStudy study, long activityMs) {
         long expiresAt = activityMs + retentionMs;
         studies.put(storeKey, new Timed<>(study, expiresAt));
-        expiry.schedule(expiresAt, STUDY_TAG + storeKey);
+        expiry.set(STUDY_TAG + storeKey, expiresAt);
     }
 
     /** The unexpired studies whose join key is {@code joinKey}, with their store keys. */

@@ -33,18 +33,26 @@ final class OrderJoinProcessor implements Processor<String, OrderContext, String
 
     private final Duration retention;
     private final Deserializer<StudyAssembled> studyDeserializer;
+    private final JoinState.Indexes indexes;
     private ProcessorContext<String, StudyAssembled> context;
     private JoinState state;
 
-    OrderJoinProcessor(Duration retention, Deserializer<StudyAssembled> studyDeserializer) {
+    OrderJoinProcessor(Duration retention, Deserializer<StudyAssembled> studyDeserializer,
+                       JoinState.Indexes indexes) {
         this.retention = Objects.requireNonNull(retention, "retention");
         this.studyDeserializer = Objects.requireNonNull(studyDeserializer, "studyDeserializer");
+        this.indexes = Objects.requireNonNull(indexes, "indexes");
     }
 
     @Override
     public void init(ProcessorContext<String, StudyAssembled> context) {
         this.context = context;
-        this.state = new JoinState(context, retention);
+        this.state = new JoinState(context, retention, indexes);
+    }
+
+    @Override
+    public void close() {
+        state.release();
     }
 
     @Override
@@ -76,7 +84,7 @@ final class OrderJoinProcessor implements Processor<String, OrderContext, String
                     .setOrderContext(order)
                     .setAssembledAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
                     .build();
-            state.putStudy(entry.key, entry.value, new JoinedStudy(out.getRevision(), order, joined.snapshot()),
+            state.putStudy(entry.key, new JoinedStudy(out.getRevision(), order, joined.snapshot()),
                     activity);
             log.debug("Study {} revision {} {} its order", out.getStudyInstanceUid(), out.getRevision(),
                     previous == null ? "enriched with" : "carries a prioritization change of");

@@ -20,19 +20,26 @@ final class StudyJoinProcessor implements Processor<String, StudySnapshot, Strin
 
     private final Duration retention;
     private final Duration punctuateInterval;
+    private final JoinState.Indexes indexes;
     private ProcessorContext<String, StudyAssembled> context;
     private JoinState state;
 
-    StudyJoinProcessor(Duration retention, Duration punctuateInterval) {
+    StudyJoinProcessor(Duration retention, Duration punctuateInterval, JoinState.Indexes indexes) {
         this.retention = Objects.requireNonNull(retention, "retention");
         this.punctuateInterval = Objects.requireNonNull(punctuateInterval, "punctuateInterval");
+        this.indexes = Objects.requireNonNull(indexes, "indexes");
     }
 
     @Override
     public void init(ProcessorContext<String, StudyAssembled> context) {
         this.context = context;
-        this.state = new JoinState(context, retention);
+        this.state = new JoinState(context, retention, indexes);
         context.schedule(punctuateInterval, PunctuationType.STREAM_TIME, state::expire);
+    }
+
+    @Override
+    public void close() {
+        state.release();
     }
 
     @Override
@@ -41,8 +48,7 @@ final class StudyJoinProcessor implements Processor<String, StudySnapshot, Strin
         String uid = snapshot.getStudyInstanceUid();
         String storeKey = JoinState.studyKey(record.key(), uid);
         long streamTime = context.currentStreamTimeMs();
-        Timed<JoinedStudy> stored = state.storedStudy(storeKey);
-        JoinedStudy last = JoinState.live(stored, streamTime);
+        JoinedStudy last = state.study(storeKey, streamTime);
         OrderContext order = snapshot.getAccessionNumber() == null ? null
                 : state.order(snapshot.getAccessionNumber(), streamTime);
         // The snapshot was just deserialized from the repartition topic and nothing else holds it,
@@ -52,7 +58,7 @@ final class StudyJoinProcessor implements Processor<String, StudySnapshot, Strin
         out.setOrderContext(order);
         // The snapshot's bytes as read stand for the study: they differ from the output only in
         // revision and order, which are stored beside them.
-        state.putStudy(storeKey, stored, new JoinedStudy(out.getRevision(), order, record.value().bytes()),
+        state.putStudy(storeKey, new JoinedStudy(out.getRevision(), order, record.value().bytes()),
                 Math.max(record.timestamp(), streamTime));
         context.forward(record.withKey(uid).withValue(out));
     }

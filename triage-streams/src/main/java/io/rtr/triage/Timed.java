@@ -9,8 +9,8 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * A stored value and the stream time at which it expires, so its entry in an expiry
- * {@link TimerIndex} can be found and replaced when the value is written again.
+ * A stored value and the stream time at which it expires: reads treat it as absent from then on,
+ * and the join's in-memory expiry index is rebuilt from these times when a task initializes.
  */
 record Timed<T>(T value, long expiresAtMs) {
 

@@ -44,9 +44,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p>State stores (all persistent, changelogged, cached so that the writes of one commit interval
  * reach the changelog once per key; punctuations and range scans read through the cache):
- * {@link #STUDY_STORE}, {@link #ORDER_STORE}, {@link #JOINED_STUDY_STORE},
- * {@link #JOIN_EXPIRY_STORE}; the assembler's quiet-period and expiry indexes live in memory,
- * rebuilt from {@link #STUDY_STORE} (see {@link DeadlineIndex}). Time: quiet periods use wall-clock punctuation (see
+ * {@link #STUDY_STORE}, {@link #ORDER_STORE}, {@link #JOINED_STUDY_STORE}; the quiet-period and
+ * expiry indexes live in memory, rebuilt from these stores (see {@link DeadlineIndex}). Time: quiet periods use wall-clock punctuation (see
  * {@code StudyAssemblyProcessor}); state retention uses stream-time punctuation; nothing else
  * depends on time.
  */
@@ -58,8 +57,6 @@ public final class TriageTopology {
     public static final String ORDER_STORE = "triage-orders-by-accession";
     /** Accession number + study UID -> last emitted revision of the study. */
     public static final String JOINED_STUDY_STORE = "triage-joined-studies";
-    /** Time-ordered index of order and joined-study expiry (stream time). */
-    public static final String JOIN_EXPIRY_STORE = "triage-join-expiry";
 
     /** Name of the internal repartition topic of study snapshots (prefixed by the application id). */
     public static final String STUDIES_BY_ACCESSION = "studies-by-accession";
@@ -86,8 +83,6 @@ public final class TriageTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOINED_STUDY_STORE),
                 keys, new Timed.StoreSerde<>(new JoinedStudy.StoreSerde(studySerde, orderSerde)))
                 .withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_EXPIRY_STORE),
-                keys, Serdes.String()).withCachingEnabled());
 
         // Instances: bytes first, so an undecodable record is a dead letter, not a stopped app.
         KStream<String, ReceivedInstance> decoded = sideToDeadLetters(builder
@@ -120,12 +115,13 @@ public final class TriageTopology {
                 .repartition(Repartitioned.with(keys, orderSerde).withName(ORDERS_BY_ACCESSION)
                         .withNumberOfPartitions(config.joinPartitions()));
 
+        JoinState.Indexes joinIndexes = new JoinState.Indexes();
         KStream<String, StudyAssembled> joinedStudies = studiesByAccession.process(
-                () -> new StudyJoinProcessor(config.stateRetention(), config.punctuateInterval()),
-                Named.as("study-order-join"), ORDER_STORE, JOINED_STUDY_STORE, JOIN_EXPIRY_STORE);
+                () -> new StudyJoinProcessor(config.stateRetention(), config.punctuateInterval(), joinIndexes),
+                Named.as("study-order-join"), ORDER_STORE, JOINED_STUDY_STORE);
         KStream<String, StudyAssembled> enrichedStudies = ordersByAccession.process(
-                () -> new OrderJoinProcessor(config.stateRetention(), studySerde.deserializer()),
-                Named.as("order-study-join"), ORDER_STORE, JOINED_STUDY_STORE, JOIN_EXPIRY_STORE);
+                () -> new OrderJoinProcessor(config.stateRetention(), studySerde.deserializer(), joinIndexes),
+                Named.as("order-study-join"), ORDER_STORE, JOINED_STUDY_STORE);
         joinedStudies.merge(enrichedStudies, Named.as("studies-merge"))
                 .to(Topics.STUDIES.name(), Produced.with(keys, studySerde).withName("studies-sink"));
 

@@ -106,7 +106,6 @@ class TriageConfigTest {
         String text = description.toString();
 
         assertThat(text).contains(TriageTopology.STUDY_STORE, TriageTopology.ORDER_STORE, TriageTopology.JOINED_STUDY_STORE,
-                TriageTopology.JOIN_EXPIRY_STORE,
                 TriageTopology.STUDIES_BY_ACCESSION + "-repartition",
                 TriageTopology.ORDERS_BY_ACCESSION + "-repartition",
                 Topics.INSTANCES.name(), Topics.CLINIC_ORDERS.name(), Topics.STUDIES.name(),
