@@ -74,7 +74,7 @@ import org.apache.kafka.streams.KafkaStreams;
  * (streams, embedded broker and registry), and the log entries the app wrote per input event
  * (changelogs, repartition topics), and the JIT compilation and GC time of the JVM meanwhile.
  * Settings not given are {@link TriageConfig}'s, as the production pipeline runs it (1 thread,
- * commit every 100 ms, producer batching up to the commit interval, 32 MB record cache, 256 KB
+ * commit every 300 ms, producer batching up to the commit interval, 32 MB record cache, 256 KB
  * fetches per partition); note that {@code --cache-bytes} only reaches stores built with caching.
  *
  * <p>Every run starts its consumer group at the first event it produced, so events of earlier runs
@@ -202,6 +202,7 @@ public final class TriageBench {
             long cpuStarted = os.getProcessCpuTime();
             long jitStarted = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
             long gcStarted = gcMillis();
+            ThreadCpu threadCpu = ThreadCpu.start(applicationId);
             long started = System.nanoTime();
             long firstOut = 0;
             long lastReport = started;
@@ -240,6 +241,7 @@ public final class TriageBench {
                 long ended = System.nanoTime();
                 long lag = lag(bootstrap, applicationId);
                 long cpu = os.getProcessCpuTime() - cpuStarted;
+                String cpuByKind = threadCpu.since();
                 diagnose(streams, ended - started);
                 writeAmplification(bootstrap, applicationId, events);
                 // Everything in this process (broker, registry, Postgres aside) per event: what the
@@ -252,6 +254,7 @@ public final class TriageBench {
                         BenchSupport.seconds(TimeUnit.MILLISECONDS.toNanos(
                                 ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitStarted)),
                         BenchSupport.seconds(TimeUnit.MILLISECONDS.toNanos(gcMillis() - gcStarted)));
+                BenchSupport.say("(b) CPU by thread kind: %s", cpuByKind);
                 if (seen.size() < studies) {
                     BenchSupport.say("(b) TIMED OUT: %,d of %,d studies after %s; group lag on %s: %,d",
                             seen.size(), studies, BenchSupport.seconds(ended - started), Topics.INSTANCES.name(), lag);

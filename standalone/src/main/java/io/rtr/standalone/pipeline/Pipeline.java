@@ -198,7 +198,6 @@ public final class Pipeline implements AutoCloseable {
         settings.put(TriageConfig.SCHEMA_REGISTRY_URL_CONFIG, platform.schemaRegistryUrl());
         settings.put(TriageConfig.RULES_FILE_CONFIG, demoRules(config.configDir()).toString());
         settings.put(TriageConfig.STREAMS_PREFIX + "state.dir", config.streamsDir().toString());
-        settings.put(TriageConfig.STREAMS_PREFIX + "commit.interval.ms", "100");
         TriageConfig triageConfig = new TriageConfig(settings);
         KafkaStreams streams = new KafkaStreams(TriageTopology.build(triageConfig), triageConfig.streamsProperties());
         streams.start();
