@@ -300,15 +300,16 @@ public final class IngestBench {
     /** What the Connect task's poll does per batch, minus Kafka: blob store, events, flush, then the acknowledgement. */
     private static void drain(SpoolingReceiver receiver, Spool spool, BlobStore blobs,
                               DicomMetadataExtractor extractor, boolean link, AtomicLong drained, AtomicLong drainedAtNanos) {
-        List<Spool.Entry> batch = new ArrayList<>();
+        List<SpoolingReceiver.Spooled> batch = new ArrayList<>();
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 if (receiver.drainCommitted(batch, 500) == 0) {
                     receiver.awaitActivity(100);
                     continue;
                 }
-                for (Spool.Entry entry : batch) {
-                    DicomMetadataExtractor.Parsed parsed = extractor.parse(entry.file());
+                for (SpoolingReceiver.Spooled spooled : batch) {
+                    Spool.Entry entry = spooled.entry();
+                    DicomMetadataExtractor.Parsed parsed = spooled.parse(extractor);
                     DicomMetadataExtractor.Identity id = parsed.identity();
                     BlobStore.StoredBlob blob = link
                             ? blobs.adopt(id.studyInstanceUid(), id.seriesInstanceUid(), id.sopInstanceUid(),
@@ -320,8 +321,8 @@ public final class IngestBench {
                     event.toByteBuffer(); // the Avro encoding the serializer would do, without the registry
                 }
                 blobs.flush(); // as the task does once per poll, before its events leave
-                for (Spool.Entry entry : batch) {
-                    spool.remove(entry); // Kafka's acknowledgement, which this benchmark leaves out
+                for (SpoolingReceiver.Spooled spooled : batch) {
+                    spool.remove(spooled.entry()); // Kafka's acknowledgement, which this benchmark leaves out
                     drained.incrementAndGet();
                 }
                 drainedAtNanos.set(System.nanoTime());
