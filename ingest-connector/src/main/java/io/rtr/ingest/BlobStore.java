@@ -116,7 +116,7 @@ public final class BlobStore {
                 UserAttributes.write(tmp, DIGEST, sha); // made durable by the file's fsync
             }
             Spool.fsyncFile(tmp);
-            replace(tmp, target, sha);
+            replace(tmp, target, sha, previous.isPresent());
             Spool.fsyncDirectory(target.getParent());
             return new StoredBlob(target.toUri(), size, sha, previous.orElse(null), false);
         } finally {
@@ -160,7 +160,7 @@ public final class BlobStore {
                 // transaction that the folder fsync of flush() commits (ext4 commits all of it).
                 UserAttributes.write(tmp, DIGEST, sha);
             }
-            replace(tmp, target, sha);
+            replace(tmp, target, sha, previous.isPresent());
             unsyncedDirs.add(target.getParent());
             return new StoredBlob(target.toUri(), size, sha, previous.orElse(null), false);
         } finally {
@@ -267,14 +267,15 @@ public final class BlobStore {
 
     /**
      * Moves {@code tmp} (carrying its digest attribute where the store uses them) over {@code target}
-     * and keeps the digest where {@link #readDigest} finds it.
+     * and keeps the digest where {@link #readDigest} finds it; {@code replacing} says whether the
+     * store held an object for these UIDs, whose digest file an older version may have left.
      */
-    private void replace(Path tmp, Path target, String sha) throws IOException {
+    private void replace(Path tmp, Path target, String sha, boolean replacing) throws IOException {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         if (!digestAttributes) {
             writeDigest(digestFile(target), sha);
-        } else {
-            // The object now carries its own digest; a file an older version left beside it is stale.
+        } else if (replacing) {
+            // The object now carries its own digest; the file beside it is stale.
             Files.deleteIfExists(digestFile(target));
         }
     }
