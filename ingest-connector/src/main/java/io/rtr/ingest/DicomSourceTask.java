@@ -153,13 +153,13 @@ public final class DicomSourceTask extends SourceTask {
         List<SpoolingReceiver.Spooled> taken = new ArrayList<>();
         try {
             while (!backlog.isEmpty() && records.size() < config.batchMaxRecords()) {
-                SpoolingReceiver.Spooled entry = backlog.peekFirst();
-                SourceRecord record = toRecord(entry);
+                SpoolingReceiver.Spooled spooled = backlog.peekFirst();
+                SourceRecord record = toRecord(spooled);
                 // Removed only once turned into a record (or dropped), so a retriable failure retries it.
                 backlog.removeFirst();
                 if (record != null) {
                     records.add(record);
-                    taken.add(entry);
+                    taken.add(spooled);
                 }
             }
             // One fsync per blob folder for the whole batch, before any consumer can see an event.

@@ -37,7 +37,7 @@ public final class SpoolingReceiver implements DicomScp.Receiver {
 
     /**
      * An entry committed to the spool, with what the check read from it so that the task need not
-     * parse the file a second time (about a tenth of its CPU per object).
+     * parse the file a second time (0.05 to 0.08 ms of CPU per object here, up to a tenth of the task's).
      *
      * @param entry the spool entry
      * @param parsed the check's reading of it; null when not kept (more than a thousand entries were
