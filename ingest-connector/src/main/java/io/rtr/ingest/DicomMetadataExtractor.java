@@ -118,9 +118,10 @@ public final class DicomMetadataExtractor {
 
     /**
      * Checks that the object is complete (every element within the file, so a truncated one is
-     * caught) and carries the UIDs every event needs.
+     * caught) and carries the UIDs every event needs; returns what the check read, which can make
+     * the object's event later without reading the file again.
      */
-    public Identity check(Path part10) throws InvalidDicomException {
+    public Parsed check(Path part10) throws InvalidDicomException {
         // Structure first: it is bounded, whereas a parser handed garbage may chase absurd lengths.
         String transferSyntax;
         try {
@@ -129,12 +130,13 @@ public final class DicomMetadataExtractor {
             throw new InvalidDicomException(RejectReason.MALFORMED_DICOM, "truncated or malformed data set: "
                     + e.getMessage(), null, null, e);
         }
-        Identity id = identity(read(part10, PIXEL_DATA));
+        Parsed parsed = parse(part10);
+        Identity id = parsed.identity();
         if (!id.transferSyntaxUid().equals(transferSyntax)) {
             throw new InvalidDicomException(RejectReason.MALFORMED_DICOM, "transfer syntax read twice differently",
                     id.studyInstanceUid(), id.sopInstanceUid(), null);
         }
-        return id;
+        return parsed;
     }
 
     /** The identifying UIDs of an object already {@link #check checked}, read without the structure walk. */

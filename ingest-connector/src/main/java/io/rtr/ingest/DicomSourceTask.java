@@ -40,7 +40,7 @@ public final class DicomSourceTask extends SourceTask {
     private static final Logger LOG = LoggerFactory.getLogger(DicomSourceTask.class);
 
     private final SchemaRegistryClient registryOverride;
-    private final Deque<Spool.Entry> backlog = new ArrayDeque<>();
+    private final Deque<SpoolingReceiver.Spooled> backlog = new ArrayDeque<>();
     /** Emitted, not yet acknowledged; commitRecord runs on the producer's thread. */
     private final Map<SourceRecord, InFlight> inFlight = new ConcurrentHashMap<>();
     /** Digest of the newest emitted version per SOP instance, so a replacement is seen before the ack. */
@@ -84,7 +84,9 @@ public final class DicomSourceTask extends SourceTask {
             blobs = new BlobStore(config.blobDir());
             ledger = new AckLedger(config.spoolDir().resolve("acknowledged"));
             // Listed before the SCP starts, so that new arrivals come only through the receiver.
-            backlog.addAll(spool.pending());
+            for (Spool.Entry entry : spool.pending()) {
+                backlog.add(new SpoolingReceiver.Spooled(entry, null));
+            }
         } catch (IOException e) {
             throw new ConnectException("cannot open the spool in " + config.spoolDir() + " or the blob store in "
                     + config.blobDir() + ": " + e.getMessage(), e);
@@ -140,7 +142,7 @@ public final class DicomSourceTask extends SourceTask {
         List<SourceRecord> records = new ArrayList<>();
         drainRejections(records);
         if (backlog.isEmpty()) {
-            List<Spool.Entry> fresh = new ArrayList<>();
+            List<SpoolingReceiver.Spooled> fresh = new ArrayList<>();
             if (receiver.drainCommitted(fresh, config.batchMaxRecords()) == 0 && records.isEmpty()) {
                 receiver.awaitActivity(config.pollWaitMs());
                 drainRejections(records);
@@ -148,16 +150,16 @@ public final class DicomSourceTask extends SourceTask {
             }
             backlog.addAll(fresh);
         }
-        List<Spool.Entry> taken = new ArrayList<>();
+        List<SpoolingReceiver.Spooled> taken = new ArrayList<>();
         try {
             while (!backlog.isEmpty() && records.size() < config.batchMaxRecords()) {
-                Spool.Entry entry = backlog.peekFirst();
-                SourceRecord record = toRecord(entry);
+                SpoolingReceiver.Spooled spooled = backlog.peekFirst();
+                SourceRecord record = toRecord(spooled);
                 // Removed only once turned into a record (or dropped), so a retriable failure retries it.
                 backlog.removeFirst();
                 if (record != null) {
                     records.add(record);
-                    taken.add(entry);
+                    taken.add(spooled);
                 }
             }
             // One fsync per blob folder for the whole batch, before any consumer can see an event.
@@ -172,7 +174,7 @@ public final class DicomSourceTask extends SourceTask {
     }
 
     /** Undoes a poll that will not return its records: entries go back to the backlog, rejections to the queue. */
-    private void rollBack(List<SourceRecord> records, List<Spool.Entry> taken) {
+    private void rollBack(List<SourceRecord> records, List<SpoolingReceiver.Spooled> taken) {
         for (SourceRecord record : records) {
             InFlight f = inFlight.remove(record);
             if (f == null) {
@@ -187,9 +189,10 @@ public final class DicomSourceTask extends SourceTask {
     }
 
     /** The event for one spool entry, or null when it needs none (a duplicate or an unreadable entry). */
-    private SourceRecord toRecord(Spool.Entry entry) {
+    private SourceRecord toRecord(SpoolingReceiver.Spooled spooled) {
+        Spool.Entry entry = spooled.entry();
         try {
-            DicomMetadataExtractor.Parsed parsed = extractor.parse(entry.file());
+            DicomMetadataExtractor.Parsed parsed = spooled.parse(extractor);
             DicomMetadataExtractor.Identity id = parsed.identity();
             // A link, not a copy: the spool entry is durable and never written again.
             BlobStore.StoredBlob blob = blobs.adopt(id.studyInstanceUid(), id.seriesInstanceUid(),

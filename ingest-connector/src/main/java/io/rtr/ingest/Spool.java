@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -125,7 +124,8 @@ public final class Spool implements AutoCloseable {
      * empties the slots that hold no complete entry for use again, and creates slots up to the stock.
      */
     public Spool(Path dir) throws IOException {
-        this(dir, supportsReceiptAttribute(Files.createDirectories(dir.resolve("ready"))));
+        this(dir, UserAttributes.supported(Files.createDirectories(dir.resolve("ready")),
+                "each spool object gets a new file named after its receipt, whose commit also fsyncs the folder"));
     }
 
     /** As {@link #Spool(Path)}, told whether receipts are extended attributes of slots or file names. */
@@ -179,21 +179,6 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    private static boolean supportsReceiptAttribute(Path folder) {
-        UserDefinedFileAttributeView view = Files.getFileAttributeView(folder, UserDefinedFileAttributeView.class);
-        try {
-            if (view != null) {
-                view.write(RECEIPT, ByteBuffer.wrap(new byte[] {'-'}));
-                view.delete(RECEIPT);
-                return true;
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.info("spool: {} has no extended attributes ({}); each object gets a new file named after its"
-                    + " receipt, whose commit also fsyncs the folder", folder, e.toString());
-        }
-        return false;
-    }
-
     /** Stops making slots ahead of need and waits for a refill in progress, so the folder stays still. */
     @Override
     public void close() throws IOException {
@@ -243,8 +228,7 @@ public final class Spool implements AutoCloseable {
             }
             refillIfLow();
             // Made durable by the commit's fsync, together with the data.
-            Files.getFileAttributeView(file, UserDefinedFileAttributeView.class)
-                    .write(RECEIPT, ByteBuffer.wrap(receipt.getBytes(StandardCharsets.US_ASCII)));
+            UserAttributes.write(file, RECEIPT, receipt);
         } else {
             file = Files.createFile(ready.resolve(receipt + IN_PLACE));
             created = readyChanges.incrementAndGet();
@@ -494,15 +478,8 @@ public final class Spool implements AutoCloseable {
         return name.substring(0, name.lastIndexOf('.'));
     }
 
-    private static String receiptOf(Path slot) {
-        UserDefinedFileAttributeView view = Files.getFileAttributeView(slot, UserDefinedFileAttributeView.class);
-        try {
-            ByteBuffer receipt = ByteBuffer.allocate(view.size(RECEIPT));
-            view.read(RECEIPT, receipt);
-            return new String(receipt.array(), 0, receipt.position(), StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            return ""; // reported by parse as not an entry, and left alone
-        }
+    private static String receiptOf(Path slot) throws IOException {
+        return UserAttributes.read(slot, RECEIPT).orElse(""); // reported by parse as not an entry, and left alone
     }
 
     /** The receipt {@link #parse} reads back: {@code id_callingAe_calledAe_source}. */

@@ -2,11 +2,13 @@ package io.rtr.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,9 +57,7 @@ class BlobStoreTest {
         assertThat(second.unchanged()).isFalse();
         assertThat(second.previousSha256()).isEqualTo(first.sha256());
         assertThat(Files.readString(Paths.get(second.uri()))).isEqualTo("v2");
-        try (var files = Files.list(Paths.get(second.uri()).getParent())) {
-            assertThat(files).hasSize(2); // object + digest, no temp files left
-        }
+        assertThat(tempFiles(Paths.get(second.uri()).getParent())).isEmpty();
     }
 
     @Test
@@ -98,9 +98,7 @@ class BlobStoreTest {
         assertThat(Files.isSameFile(dir.resolve("c"), Paths.get(changed.uri()))).isTrue();
         assertThat(again.unchanged()).isTrue();
         assertThat(changed.previousSha256()).isEqualTo(first.sha256());
-        try (var files = Files.list(Paths.get(changed.uri()).getParent())) {
-            assertThat(files).hasSize(2); // object + digest, no temp links left
-        }
+        assertThat(tempFiles(Paths.get(changed.uri()).getParent())).isEmpty();
     }
 
     @Test
@@ -115,6 +113,58 @@ class BlobStoreTest {
 
         for (int i = 1; i <= 12; i++) {
             assertThat(Files.readString(store.path("1.2." + i, "1.3." + i, "1.4." + i))).isEqualTo("object " + i);
+        }
+    }
+
+    @Test
+    void keepsTheDigestAsAnAttributeOfTheObjectWithoutASecondFile() throws Exception {
+        assumeTrue(UserAttributes.supported(dir, "skipped"), "the temp folder's file system has no extended attributes");
+        BlobStore store = new BlobStore(dir.resolve("blobs"));
+        BlobStore.StoredBlob copied = store.put("1.2", "1.3", "1.4", Files.writeString(dir.resolve("a"), "copied"));
+        BlobStore.StoredBlob linked = store.adopt("1.2", "1.3", "1.5", Files.writeString(dir.resolve("b"), "linked"));
+        store.flush();
+
+        assertThat(UserAttributes.read(Paths.get(copied.uri()), "rtr.sha256")).contains(copied.sha256());
+        assertThat(UserAttributes.read(Paths.get(linked.uri()), "rtr.sha256")).contains(linked.sha256());
+        try (var files = Files.list(dir.resolve("blobs/1.2/1.3"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("1.4.dcm", "1.5.dcm");
+        }
+    }
+
+    @Test
+    void withoutAttributesKeepsTheDigestInAFileBesideTheObject() throws Exception {
+        BlobStore store = new BlobStore(dir.resolve("blobs"), false);
+        BlobStore.StoredBlob first = store.adopt("1.2", "1.3", "1.4", Files.writeString(dir.resolve("a"), "v1"));
+
+        BlobStore.StoredBlob again = store.adopt("1.2", "1.3", "1.4", Files.writeString(dir.resolve("b"), "v1"));
+        BlobStore.StoredBlob second = store.put("1.2", "1.3", "1.4", Files.writeString(dir.resolve("c"), "v2"));
+
+        assertThat(again.unchanged()).isTrue();
+        assertThat(second.previousSha256()).isEqualTo(first.sha256());
+        assertThat(Files.readString(dir.resolve("blobs/1.2/1.3/1.4.sha256"))).isEqualTo(second.sha256());
+        assertThat(store.digest("1.2", "1.3", "1.4")).contains(second.sha256());
+    }
+
+    @Test
+    void readsTheDigestFileOfAnObjectStoredBeforeDigestsWereAttributes() throws Exception {
+        assumeTrue(UserAttributes.supported(dir, "skipped"), "the temp folder's file system has no extended attributes");
+        BlobStore older = new BlobStore(dir.resolve("blobs"), false);
+        BlobStore.StoredBlob old = older.put("1.2", "1.3", "1.4", Files.writeString(dir.resolve("a"), "v1"));
+        BlobStore store = new BlobStore(dir.resolve("blobs"));
+
+        assertThat(store.digest("1.2", "1.3", "1.4")).contains(old.sha256());
+        assertThat(store.adopt("1.2", "1.3", "1.4", Files.writeString(dir.resolve("b"), "v1")).unchanged()).isTrue();
+        BlobStore.StoredBlob replaced = store.adopt("1.2", "1.3", "1.4", Files.writeString(dir.resolve("c"), "v2"));
+        store.flush();
+
+        assertThat(replaced.previousSha256()).isEqualTo(old.sha256());
+        assertThat(store.digest("1.2", "1.3", "1.4")).contains(replaced.sha256());
+        assertThat(dir.resolve("blobs/1.2/1.3/1.4.sha256")).doesNotExist(); // stale once the object carries its own
+    }
+
+    private static List<Path> tempFiles(Path folder) throws Exception {
+        try (var files = Files.list(folder)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList();
         }
     }
 }

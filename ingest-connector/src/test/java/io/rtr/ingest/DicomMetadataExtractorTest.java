@@ -94,7 +94,7 @@ class DicomMetadataExtractorTest {
         String sop = TestDicom.newUid();
         Path file = TestDicom.writeMammogram(dir, study, TestDicom.newUid(), sop, "L", "MLO", 8);
 
-        DicomMetadataExtractor.Identity id = extractor.check(file);
+        DicomMetadataExtractor.Identity id = extractor.check(file).identity();
 
         assertThat(id.studyInstanceUid()).isEqualTo(study);
         assertThat(id.sopInstanceUid()).isEqualTo(sop);

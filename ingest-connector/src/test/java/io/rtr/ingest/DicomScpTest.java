@@ -129,7 +129,7 @@ class DicomScpTest {
         assertThat(send.exitValue()).as(output).isZero();
         List<Spool.Entry> pending = spool.pending();
         assertThat(pending).hasSize(1);
-        assertThat(new DicomMetadataExtractor(PSEUDONYMIZER, Map.of()).check(pending.get(0).file()).transferSyntaxUid())
+        assertThat(new DicomMetadataExtractor(PSEUDONYMIZER, Map.of()).check(pending.get(0).file()).identity().transferSyntaxUid())
                 .isEqualTo("1.2.840.10008.1.2.4.70");
     }
 
@@ -326,7 +326,7 @@ class DicomScpTest {
         DicomMetadataExtractor extractor = new DicomMetadataExtractor(PSEUDONYMIZER, Map.of());
         Map<String, String> spooledDigests = new HashMap<>();
         for (Spool.Entry entry : pending) {
-            String sop = extractor.check(entry.file()).sopInstanceUid();
+            String sop = extractor.check(entry.file()).identity().sopInstanceUid();
             assertThat(spooledDigests.put(sop, TestDicom.sha256(TestDicom.dataSet(entry.file()))))
                     .as("SOP instance %s spooled twice", sop).isNull();
             assertThat(entry.callingAe()).isEqualTo(callingAe);

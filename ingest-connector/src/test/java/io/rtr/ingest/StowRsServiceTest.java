@@ -59,9 +59,28 @@ class StowRsServiceTest {
             assertThat(e.source()).isEqualTo(IngestSource.STOW_RS);
             assertThat(e.callingAe()).isNull();
         });
-        List<Spool.Entry> committed = new ArrayList<>();
+        List<SpoolingReceiver.Spooled> committed = new ArrayList<>();
         assertThat(receiver.drainCommitted(committed, 10)).isEqualTo(2);
         assertThat(nonEmptySpoolFiles()).hasSize(2); // the entries, nothing else
+    }
+
+    @Test
+    void queuesEachEntryWithTheChecksReadingUpToTheLimitSoTheTaskNeedNotParseItAgain() throws Exception {
+        DicomMetadataExtractor extractor = new DicomMetadataExtractor(
+                new PatientPseudonymizer("0123456789abcdef-test-secret".getBytes(StandardCharsets.UTF_8)), Map.of());
+        SpoolingReceiver keepingOne = new SpoolingReceiver(spool, extractor, 0, 1);
+        String a = TestDicom.newUid();
+        String b = TestDicom.newUid();
+        byte[] body = new Multipart().dicom(mammogram(a)).dicom(mammogram(b)).close();
+
+        new StowRsService(keepingOne, 1L << 20, 2).store(Multipart.CONTENT_TYPE, new ByteArrayInputStream(body), study);
+
+        List<SpoolingReceiver.Spooled> committed = new ArrayList<>();
+        assertThat(keepingOne.drainCommitted(committed, 10)).isEqualTo(2);
+        assertThat(committed.get(0).parsed().identity().sopInstanceUid()).isEqualTo(a);
+        assertThat(committed.get(0).parse(extractor)).isSameAs(committed.get(0).parsed());
+        assertThat(committed.get(1).parsed()).isNull(); // past the limit: read from the file again
+        assertThat(committed.get(1).parse(extractor).identity().sopInstanceUid()).isEqualTo(b);
     }
 
     @Test

@@ -150,7 +150,7 @@ public final class IngestBench {
 
     private void run() throws Exception {
         Path input = Files.createDirectories(work.resolve("input"));
-        List<Path> files = generate(input);
+        List<Path> files = generate(input, instances, sizeKb);
         long totalBytes = 0;
         for (Path f : files) {
             totalBytes += Files.size(f);
@@ -297,33 +297,41 @@ public final class IngestBench {
         }
     }
 
-    /** What the Connect task's poll does per batch, minus Kafka: blob store, events, flush, then the acknowledgement. */
+    /**
+     * What the Connect task's poll does with one batch, minus Kafka: events, blob store, flush, then
+     * the acknowledgement (the spool entries removed).
+     */
+    static void emit(List<SpoolingReceiver.Spooled> batch, Spool spool, BlobStore blobs,
+                     DicomMetadataExtractor extractor, boolean link) throws Exception {
+        for (SpoolingReceiver.Spooled spooled : batch) {
+            Spool.Entry entry = spooled.entry();
+            DicomMetadataExtractor.Parsed parsed = spooled.parse(extractor);
+            DicomMetadataExtractor.Identity id = parsed.identity();
+            BlobStore.StoredBlob blob = link
+                    ? blobs.adopt(id.studyInstanceUid(), id.seriesInstanceUid(), id.sopInstanceUid(), entry.file())
+                    : blobs.put(id.studyInstanceUid(), id.seriesInstanceUid(), id.sopInstanceUid(), entry.file());
+            InstanceReceived event = parsed.event(new DicomMetadataExtractor.Receipt(entry.callingAe(),
+                    entry.calledAe(), entry.receivedAt(), entry.source()), blob, false);
+            event.toByteBuffer(); // the Avro encoding the serializer would do, without the registry
+        }
+        blobs.flush(); // as the task does once per poll, before its events leave
+        for (SpoolingReceiver.Spooled spooled : batch) {
+            spool.remove(spooled.entry()); // Kafka's acknowledgement, which this benchmark leaves out
+        }
+    }
+
+    /** Drains the receiver in batches with {@link #emit} until interrupted, counting what came through. */
     private static void drain(SpoolingReceiver receiver, Spool spool, BlobStore blobs,
                               DicomMetadataExtractor extractor, boolean link, AtomicLong drained, AtomicLong drainedAtNanos) {
-        List<Spool.Entry> batch = new ArrayList<>();
+        List<SpoolingReceiver.Spooled> batch = new ArrayList<>();
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 if (receiver.drainCommitted(batch, 500) == 0) {
                     receiver.awaitActivity(100);
                     continue;
                 }
-                for (Spool.Entry entry : batch) {
-                    DicomMetadataExtractor.Parsed parsed = extractor.parse(entry.file());
-                    DicomMetadataExtractor.Identity id = parsed.identity();
-                    BlobStore.StoredBlob blob = link
-                            ? blobs.adopt(id.studyInstanceUid(), id.seriesInstanceUid(), id.sopInstanceUid(),
-                                    entry.file())
-                            : blobs.put(id.studyInstanceUid(), id.seriesInstanceUid(), id.sopInstanceUid(),
-                                    entry.file());
-                    InstanceReceived event = parsed.event(new DicomMetadataExtractor.Receipt(entry.callingAe(),
-                            entry.calledAe(), entry.receivedAt(), entry.source()), blob, false);
-                    event.toByteBuffer(); // the Avro encoding the serializer would do, without the registry
-                }
-                blobs.flush(); // as the task does once per poll, before its events leave
-                for (Spool.Entry entry : batch) {
-                    spool.remove(entry); // Kafka's acknowledgement, which this benchmark leaves out
-                    drained.incrementAndGet();
-                }
+                emit(batch, spool, blobs, extractor, link);
+                drained.addAndGet(batch.size());
                 drainedAtNanos.set(System.nanoTime());
                 batch.clear();
             }
@@ -436,7 +444,7 @@ public final class IngestBench {
     }
 
     /** Mammograms with random 16-bit pixels (so nothing compresses), four instances per study. */
-    private List<Path> generate(Path dir) throws Exception {
+    static List<Path> generate(Path dir, int instances, int sizeKb) throws Exception {
         int side = Math.max(8, (int) Math.sqrt(sizeKb * 1024.0 / 2));
         Random random = new Random(20261122);
         short[] pixels = new short[side * side];
