@@ -26,9 +26,10 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * A StudyAssembled whose instances stay Avro-encoded: the study-level fields as values, the
  * instances as the Avro bodies of the array's items. A study crosses the stream thread several
- * times (assembled, repartitioned, joined, emitted), and decoding and encoding every instance on
- * each crossing was a quarter of the thread's work; held like this, a study is written by copying
- * the bodies and read by copying them out, and no instance is decoded after it was accepted.
+ * times (assembled, repartitioned, joined, emitted), and as a StudyAssembled every instance was
+ * decoded twice and encoded twice on the way, on top of the decoding on arrival that the rules
+ * need. Held like this, a study is written by copying the bodies and read by copying them out, and
+ * no instance is decoded again after it was accepted.
  *
  * <p>The bodies are those of the InstanceReceived schema of this build, the one StudyAssembled
  * embeds: {@link Instances.Builder#addBody} takes an rtr.instances body as received when its writer
@@ -220,7 +221,8 @@ record SplicedStudy(String studyInstanceUid, int revision, CompletenessReason co
                 if (count < 0) {
                     long size = in.readLong();
                     if (size < -count || size > bytes.length) {
-                        throw new IllegalStateException("a block of " + -count + " instances claims " + size + " bytes");
+                        throw new IllegalStateException(
+                                "a block of " + -count + " instances claims " + size + " bytes");
                     }
                     byte[] bodies = new byte[(int) size];
                     in.readFixed(bodies);

@@ -35,7 +35,8 @@ class StudyStateSerdeTest {
         state.put(StudyState.Instance.of(received(cc)));
         state.put(StudyState.Instance.of(received(mlo)));
         state.fillAttributes(cc);
-        state.nextSnapshot(CompletenessReason.EXPECTED_VIEWS_COMPLETE, new SplicedStudy.Instances.Builder().build(), 0L);
+        state.nextSnapshot(CompletenessReason.EXPECTED_VIEWS_COMPLETE, new SplicedStudy.Instances.Builder().build(),
+                0L);
         state.quietDeadlineMs(5_000L);
         state.expiresAtMs(9_000L);
         state.timerIndexedAtMs(4_000L);
