@@ -2,9 +2,7 @@ package io.rtr.triage;
 
 import io.rtr.schemas.CompletenessReason;
 import io.rtr.schemas.OrderContext;
-import io.rtr.schemas.StudyAssembled;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.KeyValue;
@@ -27,17 +25,17 @@ import org.slf4j.LoggerFactory;
  * instances; changes to the other fields (ordering site, scheduled time, subspecialty, pseudonym)
  * are therefore only stored and ride along with the study's next revision, as before.
  */
-final class OrderJoinProcessor implements Processor<String, OrderContext, String, StudyAssembled> {
+final class OrderJoinProcessor implements Processor<String, OrderContext, String, SplicedStudy> {
 
     private static final Logger log = LoggerFactory.getLogger(OrderJoinProcessor.class);
 
     private final Duration retention;
-    private final Deserializer<StudyAssembled> studyDeserializer;
+    private final Deserializer<SplicedStudy> studyDeserializer;
     private final JoinState.Indexes indexes;
-    private ProcessorContext<String, StudyAssembled> context;
+    private ProcessorContext<String, SplicedStudy> context;
     private JoinState state;
 
-    OrderJoinProcessor(Duration retention, Deserializer<StudyAssembled> studyDeserializer,
+    OrderJoinProcessor(Duration retention, Deserializer<SplicedStudy> studyDeserializer,
                        JoinState.Indexes indexes) {
         this.retention = Objects.requireNonNull(retention, "retention");
         this.studyDeserializer = Objects.requireNonNull(studyDeserializer, "studyDeserializer");
@@ -45,7 +43,7 @@ final class OrderJoinProcessor implements Processor<String, OrderContext, String
     }
 
     @Override
-    public void init(ProcessorContext<String, StudyAssembled> context) {
+    public void init(ProcessorContext<String, SplicedStudy> context) {
         this.context = context;
         this.state = new JoinState(context, retention, indexes);
     }
@@ -72,23 +70,19 @@ final class OrderJoinProcessor implements Processor<String, OrderContext, String
             if (previous != null && !changesPrioritization(previous, order)) {
                 continue;
             }
-            StudyAssembled study = studyDeserializer.deserialize(TriageTopology.JOINED_STUDY_STORE, joined.snapshot());
+            SplicedStudy study = studyDeserializer.deserialize(TriageTopology.JOINED_STUDY_STORE, joined.snapshot());
             // The accession check guards against a study UID used as join key (a study without
             // accession) that happens to equal this accession number.
-            if (!accession.equals(study.getAccessionNumber())) {
+            if (!accession.equals(study.accessionNumber())) {
                 continue;
             }
-            StudyAssembled out = StudyAssembled.newBuilder(study)
-                    .setRevision(joined.revision() + 1)
-                    .setCompletenessReason(CompletenessReason.ORDER_ENRICHED)
-                    .setOrderContext(order)
-                    .setAssembledAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
-                    .build();
-            state.putStudy(entry.key, new JoinedStudy(out.getRevision(), order, joined.snapshot()),
+            SplicedStudy out = study.revised(joined.revision() + 1, CompletenessReason.ORDER_ENRICHED, order,
+                    context.currentSystemTimeMs());
+            state.putStudy(entry.key, new JoinedStudy(out.revision(), order, joined.snapshot()),
                     activity);
-            log.debug("Study {} revision {} {} its order", out.getStudyInstanceUid(), out.getRevision(),
+            log.debug("Study {} revision {} {} its order", out.studyInstanceUid(), out.revision(),
                     previous == null ? "enriched with" : "carries a prioritization change of");
-            context.forward(new Record<>(out.getStudyInstanceUid(), out, record.timestamp()));
+            context.forward(new Record<>(out.studyInstanceUid(), out, record.timestamp()));
         }
     }
 

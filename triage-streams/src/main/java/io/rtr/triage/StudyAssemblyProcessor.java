@@ -4,13 +4,10 @@ import io.rtr.schemas.CompletenessReason;
 import io.rtr.schemas.InstanceReceived;
 import io.rtr.schemas.InstanceRejected;
 import io.rtr.schemas.RejectReason;
-import io.rtr.schemas.StudyAssembled;
 import io.rtr.schemas.Topics;
 import io.rtr.schemas.serde.AvroDeserializer;
+import io.rtr.schemas.serde.WireFormat;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -62,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * study always reaches the same join partition.
  */
 final class StudyAssemblyProcessor
-        implements Processor<String, ReceivedInstance, String, Outcome<StudyAssembled, InstanceRejected>> {
+        implements Processor<String, ReceivedInstance, String, Outcome<SplicedStudy, InstanceRejected>> {
 
     static final String STAGE = "triage-streams/dedupe";
     private static final Logger log = LoggerFactory.getLogger(StudyAssemblyProcessor.class);
@@ -71,7 +68,7 @@ final class StudyAssemblyProcessor
     private final Duration punctuateInterval;
     private final long retentionMs;
     private final AvroDeserializer<InstanceReceived> deserializer;
-    private ProcessorContext<String, Outcome<StudyAssembled, InstanceRejected>> context;
+    private ProcessorContext<String, Outcome<SplicedStudy, InstanceRejected>> context;
     private KeyValueStore<String, StudyState> studies;
     private final DeadlineIndex quietDeadlines = new DeadlineIndex();
     private final DeadlineIndex expiry = new DeadlineIndex();
@@ -85,7 +82,7 @@ final class StudyAssemblyProcessor
     }
 
     @Override
-    public void init(ProcessorContext<String, Outcome<StudyAssembled, InstanceRejected>> context) {
+    public void init(ProcessorContext<String, Outcome<SplicedStudy, InstanceRejected>> context) {
         this.context = context;
         this.studies = context.getStateStore(TriageTopology.STUDY_STORE);
         rebuildIndexes();
@@ -194,30 +191,32 @@ final class StudyAssemblyProcessor
     }
 
     private void emit(StudyState state, CompletenessReason reason, long timestamp, long nowMs) {
-        List<InstanceReceived> instances = new ArrayList<>(state.instances().size());
+        SplicedStudy.Instances.Builder instances = new SplicedStudy.Instances.Builder();
         for (StudyState.Instance stored : state.instances()) {
-            instances.add(decode(state, stored));
+            splice(state, stored, instances);
         }
-        StudyAssembled study = state.nextSnapshot()
-                .setCompletenessReason(reason)
-                .setInstances(instances)
-                .setAssembledAt(Instant.ofEpochMilli(nowMs))
-                .build();
-        String routingKey = study.getAccessionNumber() != null ? study.getAccessionNumber()
-                : study.getStudyInstanceUid();
-        log.debug("Study {} snapshot {} emitted: {} with {} instances", study.getStudyInstanceUid(),
-                study.getRevision(), reason, instances.size());
+        SplicedStudy study = state.nextSnapshot(reason, instances.build(), nowMs);
+        String routingKey = study.accessionNumber() != null ? study.accessionNumber() : study.studyInstanceUid();
+        log.debug("Study {} snapshot {} emitted: {} with {} instances", study.studyInstanceUid(),
+                study.revision(), reason, study.instances().count());
         context.forward(new Record<>(routingKey, Outcome.mainValue(study), timestamp));
     }
 
     /**
-     * Decodes an instance kept as received. The same bytes were decoded on arrival, so a failure
-     * is the registry being unreachable (the task stops and resumes from its last commit once
-     * restarted, as in {@link InstanceDecodeProcessor}), never a bad record to park.
+     * Appends an instance kept as received: its Avro body as it is when its writer schema encodes
+     * as the InstanceReceived schema of this build (the common case: ingest runs the same
+     * schemas), else decoded and encoded again. The same bytes were decoded on arrival, so a
+     * failure is the registry being unreachable (the task stops and resumes from its last commit
+     * once restarted, as in {@link InstanceDecodeProcessor}), never a bad record to park.
      */
-    private InstanceReceived decode(StudyState state, StudyState.Instance stored) {
+    private void splice(StudyState state, StudyState.Instance stored, SplicedStudy.Instances.Builder instances) {
+        byte[] bytes = stored.bytes();
         try {
-            return deserializer.deserialize(Topics.INSTANCES.name(), stored.bytes());
+            if (deserializer.encodesAsReader(Topics.INSTANCES.name(), WireFormat.schemaId(bytes))) {
+                instances.addBody(bytes, WireFormat.HEADER_LENGTH, bytes.length - WireFormat.HEADER_LENGTH);
+            } else {
+                instances.add(deserializer.deserialize(Topics.INSTANCES.name(), bytes));
+            }
         } catch (SerializationException e) {
             throw new StreamsException("Cannot decode SOP instance " + stored.sopInstanceUid() + " of study "
                     + state.studyInstanceUid() + " from the study state to emit the study; if the schema registry"

@@ -1,7 +1,6 @@
 package io.rtr.triage;
 
 import io.rtr.schemas.OrderContext;
-import io.rtr.schemas.StudyAssembled;
 import java.time.Duration;
 import java.util.Objects;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -16,12 +15,12 @@ import org.apache.kafka.streams.processor.api.Record;
  * a {@link PunctuationType#STREAM_TIME} punctuation: retention is about how far the data has moved
  * on, and stream time makes a replay of the log expire state exactly as the original run did.
  */
-final class StudyJoinProcessor implements Processor<String, StudySnapshot, String, StudyAssembled> {
+final class StudyJoinProcessor implements Processor<String, StudySnapshot, String, SplicedStudy> {
 
     private final Duration retention;
     private final Duration punctuateInterval;
     private final JoinState.Indexes indexes;
-    private ProcessorContext<String, StudyAssembled> context;
+    private ProcessorContext<String, SplicedStudy> context;
     private JoinState state;
 
     StudyJoinProcessor(Duration retention, Duration punctuateInterval, JoinState.Indexes indexes) {
@@ -31,7 +30,7 @@ final class StudyJoinProcessor implements Processor<String, StudySnapshot, Strin
     }
 
     @Override
-    public void init(ProcessorContext<String, StudyAssembled> context) {
+    public void init(ProcessorContext<String, SplicedStudy> context) {
         this.context = context;
         this.state = new JoinState(context, retention, indexes);
         context.schedule(punctuateInterval, PunctuationType.STREAM_TIME, state::expire);
@@ -44,22 +43,19 @@ final class StudyJoinProcessor implements Processor<String, StudySnapshot, Strin
 
     @Override
     public void process(Record<String, StudySnapshot> record) {
-        StudyAssembled snapshot = record.value().study();
-        String uid = snapshot.getStudyInstanceUid();
+        SplicedStudy snapshot = record.value().study();
+        String uid = snapshot.studyInstanceUid();
         String storeKey = JoinState.studyKey(record.key(), uid);
         long streamTime = context.currentStreamTimeMs();
         JoinedStudy last = state.study(storeKey, streamTime);
-        OrderContext order = snapshot.getAccessionNumber() == null ? null
-                : state.order(snapshot.getAccessionNumber(), streamTime);
-        // The snapshot was just deserialized from the repartition topic and nothing else holds it,
-        // so it is numbered in place rather than deep-copied.
-        StudyAssembled out = snapshot;
-        out.setRevision(last == null ? 1 : last.revision() + 1);
-        out.setOrderContext(order);
+        OrderContext order = snapshot.accessionNumber() == null ? null
+                : state.order(snapshot.accessionNumber(), streamTime);
+        int revision = last == null ? 1 : last.revision() + 1;
         // The snapshot's bytes as read stand for the study: they differ from the output only in
         // revision and order, which are stored beside them.
-        state.putStudy(storeKey, new JoinedStudy(out.getRevision(), order, record.value().bytes()),
+        state.putStudy(storeKey, new JoinedStudy(revision, order, record.value().bytes()),
                 Math.max(record.timestamp(), streamTime));
-        context.forward(record.withKey(uid).withValue(out));
+        context.forward(record.withKey(uid).withValue(snapshot.revised(revision, snapshot.completenessReason(), order,
+                snapshot.assembledAtMs())));
     }
 }

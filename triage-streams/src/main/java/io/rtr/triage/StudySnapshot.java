@@ -1,6 +1,5 @@
 package io.rtr.triage;
 
-import io.rtr.schemas.StudyAssembled;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -9,23 +8,23 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * A study snapshot on its way from the assembler to the order join over the
  * {@link TriageTopology#STUDIES_BY_ACCESSION} topic, with the bytes it was read from there (null
- * before it was written): the join keeps those bytes as its copy of the study instead of encoding
- * every instance again.
+ * before it was written): the join keeps those bytes as its copy of the study instead of writing
+ * the study again.
  *
  * @param study the snapshot
  * @param bytes its value bytes on the repartition topic, or null
  */
-record StudySnapshot(StudyAssembled study, byte[] bytes) {
+record StudySnapshot(SplicedStudy study, byte[] bytes) {
 
     StudySnapshot {
         Objects.requireNonNull(study, "study");
     }
 
-    /** Repartition serde: the study in the registry's wire format; reading keeps the bytes. */
+    /** Repartition serde: the study as {@link SplicedStudy.Serde} writes it; reading keeps the bytes. */
     static final class Serde implements org.apache.kafka.common.serialization.Serde<StudySnapshot> {
-        private final org.apache.kafka.common.serialization.Serde<StudyAssembled> studySerde;
+        private final SplicedStudy.Serde studySerde;
 
-        Serde(org.apache.kafka.common.serialization.Serde<StudyAssembled> studySerde) {
+        Serde(SplicedStudy.Serde studySerde) {
             this.studySerde = Objects.requireNonNull(studySerde, "studySerde");
         }
 

@@ -1,5 +1,6 @@
 package io.rtr.triage;
 
+import io.rtr.schemas.CompletenessReason;
 import io.rtr.schemas.InstanceReceived;
 import io.rtr.schemas.StudyAssembled;
 import io.rtr.schemas.Topics;
@@ -33,7 +34,7 @@ final class StudyState {
 
     /**
      * One accepted instance: its identity and digest (dedupe), its view (completeness) and its
-     * rtr.instances value bytes, decoded only when the study is emitted.
+     * rtr.instances value bytes, spliced into the study when it is emitted.
      */
     record Instance(String sopInstanceUid, String sha256, String imageLaterality, String viewPosition,
                     byte[] bytes) {
@@ -138,18 +139,14 @@ final class StudyState {
     }
 
     /**
-     * Counts one more emitted snapshot and returns it, without its instances (the caller decodes
-     * them): the study-level attributes, the snapshot number as revision, no order.
+     * Counts one more emitted snapshot and returns it with {@code instances} (the caller splices
+     * them from {@link #instances()}): the study-level attributes, the snapshot number as revision,
+     * no order.
      */
-    StudyAssembled.Builder nextSnapshot() {
+    SplicedStudy nextSnapshot(CompletenessReason reason, SplicedStudy.Instances instances, long assembledAtMs) {
         emittedSnapshots++;
-        return StudyAssembled.newBuilder()
-                .setStudyInstanceUid(studyInstanceUid)
-                .setRevision(emittedSnapshots)
-                .setModality(modality)
-                .setClinicId(clinicId)
-                .setPatientPseudonym(patientPseudonym)
-                .setAccessionNumber(accessionNumber);
+        return new SplicedStudy(studyInstanceUid, emittedSnapshots, reason, instances, null, assembledAtMs, modality,
+                clinicId, patientPseudonym, accessionNumber);
     }
 
     long quietDeadlineMs() {

@@ -71,7 +71,10 @@ public final class TriageTopology {
         Map<String, Object> serdeConfig = config.serdeConfig();
         AvroSerde<InstanceReceived> instanceSerde = avroSerde(InstanceReceived.class, serdeConfig);
         Serde<InstanceRejected> rejectedSerde = Topics.INSTANCES_REJECTED.valueSerde(serdeConfig);
-        Serde<StudyAssembled> studySerde = Topics.STUDIES.valueSerde(serdeConfig);
+        AvroSerde<StudyAssembled> studySerde = avroSerde(StudyAssembled.class, serdeConfig);
+        // Studies on the repartition topic and rtr.studies are StudyAssembled in the wire format,
+        // written and read as SplicedStudy so that no instance is decoded or encoded on the way.
+        SplicedStudy.Serde splicedStudySerde = new SplicedStudy.Serde(studySerde);
         Serde<OrderContext> orderSerde = avroSerde(OrderContext.class, serdeConfig);
         Serde<String> keys = Serdes.String();
 
@@ -96,7 +99,7 @@ public final class TriageTopology {
                 "filter-", side -> side.to(Topics.INSTANCES_REJECTED.name(),
                         Produced.with(keys, rejectedSerde).withName("rejected-by-rule")));
 
-        KStream<String, StudyAssembled> snapshots = splitSide(accepted
+        KStream<String, SplicedStudy> snapshots = splitSide(accepted
                         .process(() -> new StudyAssemblyProcessor(config.assemblyPolicy(), config.punctuateInterval(),
                                         config.stateRetention(), instanceSerde.deserializer()),
                                 Named.as("study-assembler"), STUDY_STORE),
@@ -105,7 +108,7 @@ public final class TriageTopology {
 
         KStream<String, StudySnapshot> studiesByAccession = snapshots
                 .mapValues(study -> new StudySnapshot(study, null), Named.as("study-snapshots"))
-                .repartition(Repartitioned.with(keys, new StudySnapshot.Serde(studySerde))
+                .repartition(Repartitioned.with(keys, new StudySnapshot.Serde(splicedStudySerde))
                         .withName(STUDIES_BY_ACCESSION).withNumberOfPartitions(config.joinPartitions()));
 
         // Orders: Debezium JSON text, re-keyed by accession number by the parser.
@@ -116,14 +119,14 @@ public final class TriageTopology {
                         .withNumberOfPartitions(config.joinPartitions()));
 
         JoinState.Indexes joinIndexes = new JoinState.Indexes();
-        KStream<String, StudyAssembled> joinedStudies = studiesByAccession.process(
+        KStream<String, SplicedStudy> joinedStudies = studiesByAccession.process(
                 () -> new StudyJoinProcessor(config.stateRetention(), config.punctuateInterval(), joinIndexes),
                 Named.as("study-order-join"), ORDER_STORE, JOINED_STUDY_STORE);
-        KStream<String, StudyAssembled> enrichedStudies = ordersByAccession.process(
-                () -> new OrderJoinProcessor(config.stateRetention(), studySerde.deserializer(), joinIndexes),
+        KStream<String, SplicedStudy> enrichedStudies = ordersByAccession.process(
+                () -> new OrderJoinProcessor(config.stateRetention(), splicedStudySerde.deserializer(), joinIndexes),
                 Named.as("order-study-join"), ORDER_STORE, JOINED_STUDY_STORE);
         joinedStudies.merge(enrichedStudies, Named.as("studies-merge"))
-                .to(Topics.STUDIES.name(), Produced.with(keys, studySerde).withName("studies-sink"));
+                .to(Topics.STUDIES.name(), Produced.with(keys, splicedStudySerde).withName("studies-sink"));
 
         return builder.build();
     }

@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.rtr.schemas.OrderContext;
 import io.rtr.schemas.OrderPriority;
 import io.rtr.schemas.StudyAssembled;
-import io.rtr.schemas.Topics;
 import io.rtr.schemas.serde.AvroSerde;
 import io.rtr.schemas.serde.AvroSerdeConfig;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.Punctuator;
@@ -34,16 +32,17 @@ class JoinExpiryTest {
 
     private final Map<String, Object> serdeConfig =
             Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_CLIENT_CONFIG, new SwitchableRegistry());
-    private final Serde<StudyAssembled> studySerde = Topics.STUDIES.valueSerde(serdeConfig);
+    private final AvroSerde<StudyAssembled> studySerde = new AvroSerde<>(StudyAssembled.class);
     private final AvroSerde<OrderContext> orderSerde = new AvroSerde<>(OrderContext.class);
     private final JoinState.Indexes indexes = new JoinState.Indexes();
-    private MockProcessorContext<String, StudyAssembled> context;
+    private MockProcessorContext<String, SplicedStudy> context;
     private KeyValueStore<String, Timed<OrderContext>> orders;
     private KeyValueStore<String, Timed<JoinedStudy>> studies;
 
     @BeforeEach
     void stores() {
         orderSerde.configure(serdeConfig, false);
+        studySerde.configure(serdeConfig, false);
         context = new MockProcessorContext<>();
         context.setCurrentStreamTimeMs(T0);
         orders = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TriageTopology.ORDER_STORE),
@@ -103,7 +102,8 @@ class JoinExpiryTest {
 
     private OrderJoinProcessor initBothProcessors() {
         StudyJoinProcessor studySide = new StudyJoinProcessor(RETENTION, Duration.ofSeconds(1), indexes);
-        OrderJoinProcessor orderSide = new OrderJoinProcessor(RETENTION, studySerde.deserializer(), indexes);
+        OrderJoinProcessor orderSide = new OrderJoinProcessor(RETENTION, new SplicedStudy.Serde(studySerde).deserializer(),
+                indexes);
         studySide.init(context);
         orderSide.init(context);
         return orderSide;

@@ -39,7 +39,7 @@ class StudyAssemblyRestartTest {
             Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_CLIENT_CONFIG, new SwitchableRegistry());
     private final Serde<InstanceReceived> instanceSerde = Topics.INSTANCES.valueSerde(serdeConfig);
     private final Serde<StudyAssembled> studySerde = Topics.STUDIES.valueSerde(serdeConfig);
-    private MockProcessorContext<String, Outcome<StudyAssembled, InstanceRejected>> context;
+    private MockProcessorContext<String, Outcome<SplicedStudy, InstanceRejected>> context;
     private KeyValueStore<String, StudyState> store;
 
     @BeforeEach
@@ -64,10 +64,10 @@ class StudyAssemblyRestartTest {
 
         wallClockPunctuation().punctuate(NOW.plusSeconds(30).toEpochMilli());
         assertThat(context.forwarded()).singleElement().satisfies(forwarded -> {
-            StudyAssembled study = forwarded.record().value().main();
-            assertThat(study.getStudyInstanceUid()).isEqualTo("waiting");
-            assertThat(study.getCompletenessReason()).isEqualTo(CompletenessReason.QUIET_PERIOD_ELAPSED);
-            assertThat(study.getInstances()).hasSize(2);
+            SplicedStudy study = forwarded.record().value().main();
+            assertThat(study.studyInstanceUid()).isEqualTo("waiting");
+            assertThat(study.completenessReason()).isEqualTo(CompletenessReason.QUIET_PERIOD_ELAPSED);
+            assertThat(study.instances().count()).isEqualTo(2);
         });
         assertThat(store.get("waiting").emitted()).isTrue();
         processor.close();
@@ -139,7 +139,8 @@ class StudyAssemblyRestartTest {
             state.fillAttributes(instance);
         }
         for (int i = 0; i < emitted; i++) {
-            state.nextSnapshot();
+            state.nextSnapshot(CompletenessReason.EXPECTED_VIEWS_COMPLETE, new SplicedStudy.Instances.Builder().build(),
+                    0L);
         }
         state.quietDeadlineMs(quietDeadlineMs);
         state.expiresAtMs(expiresAtMs);

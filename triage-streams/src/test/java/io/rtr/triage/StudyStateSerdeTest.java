@@ -35,7 +35,8 @@ class StudyStateSerdeTest {
         state.put(StudyState.Instance.of(received(cc)));
         state.put(StudyState.Instance.of(received(mlo)));
         state.fillAttributes(cc);
-        state.nextSnapshot();
+        state.nextSnapshot(CompletenessReason.EXPECTED_VIEWS_COMPLETE, new SplicedStudy.Instances.Builder().build(),
+                0L);
         state.quietDeadlineMs(5_000L);
         state.expiresAtMs(9_000L);
 
@@ -52,11 +53,11 @@ class StudyStateSerdeTest {
         assertThat(read.instances().get(1).viewPosition()).isEqualTo("MLO");
         assertThat(read.instances().get(0).bytes()).isEqualTo(received(cc).bytes());
         assertThat(decode(read.instances().get(1))).isEqualTo(mlo);
-        StudyAssembled next = read.nextSnapshot().setCompletenessReason(CompletenessReason.QUIET_PERIOD_ELAPSED)
-                .setInstances(List.of()).setAssembledAt(Instant.EPOCH).build();
-        assertThat(next.getRevision()).isEqualTo(2);
-        assertThat(next.getClinicId()).isEqualTo("clinic-1");
-        assertThat(next.getPatientPseudonym()).isEqualTo("ab12");
+        SplicedStudy next = read.nextSnapshot(CompletenessReason.QUIET_PERIOD_ELAPSED,
+                new SplicedStudy.Instances.Builder().build(), 0L);
+        assertThat(next.revision()).isEqualTo(2);
+        assertThat(next.clinicId()).isEqualTo("clinic-1");
+        assertThat(next.patientPseudonym()).isEqualTo("ab12");
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DecoderFactory;
@@ -42,6 +43,7 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     private final ConcurrentMap<Integer, Resolution<T>> resolutions = new ConcurrentHashMap<>();
     private Class<T> type;
     private Schema readerSchema;
+    private String readerParsingForm;
     private SpecificData specificData;
     private SchemaRegistryClient client;
     private boolean isKey;
@@ -102,6 +104,7 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         this.type = type;
         this.specificData = data;
         this.readerSchema = schema;
+        this.readerParsingForm = SchemaNormalization.toParsingForm(schema);
     }
 
     /** The class records are read into. */
@@ -151,14 +154,26 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
                 isKey ? record.key() : record.value());
     }
 
+    /**
+     * Whether an Avro body written with schema {@code schemaId} is also a body of the reader schema:
+     * the two have the same parsing canonical form, which is all that decides the binary encoding.
+     * Such a body can be copied as it is into a record that embeds the reader schema, instead of
+     * being decoded and encoded again. The writer schema is fetched and cached as for
+     * {@link #deserialize}; {@code topic} only names the caller in a failure.
+     *
+     * @throws SerializationException when the registry cannot be asked or does not know the id
+     */
+    public boolean encodesAsReader(String topic, int schemaId) {
+        requireConfigured();
+        return resolution(topic, SerializationErrors.UNKNOWN_PARTITION, SerializationErrors.UNKNOWN_OFFSET, schemaId)
+                .encodesAsReader();
+    }
+
     private T decode(String topic, int partition, long offset, byte[] buffer, int start, int length) {
         if (buffer == null) {
             return null;
         }
-        if (client == null || readerSchema == null) {
-            throw new IllegalStateException("AvroDeserializer is not configured: "
-                    + (readerSchema == null ? "no target class" : "no schema registry"));
-        }
+        requireConfigured();
         if (length < WireFormat.HEADER_LENGTH) {
             throw SerializationErrors.deserialization(topic, isKey, partition, offset, "record of " + length
                     + " bytes is shorter than the " + WireFormat.HEADER_LENGTH + "-byte Confluent header", null);
@@ -199,6 +214,13 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         return record;
     }
 
+    private void requireConfigured() {
+        if (client == null || readerSchema == null) {
+            throw new IllegalStateException("AvroDeserializer is not configured: "
+                    + (readerSchema == null ? "no target class" : "no schema registry"));
+        }
+    }
+
     private Resolution<T> resolution(String topic, int partition, long offset, int schemaId) {
         Resolution<T> cached = resolutions.get(schemaId);
         if (cached != null) {
@@ -222,10 +244,10 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         Resolution<T> made;
         if (compatibility.getType() == SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
             made = new Resolution<>(new SpecificDatumReader<>(writer, readerSchema, specificData),
-                    writer.getFullName(), null);
+                    writer.getFullName(), null, readerParsingForm.equals(SchemaNormalization.toParsingForm(writer)));
         } else {
             // Cached too: an id always names the same schema, so it will never become readable.
-            made = new Resolution<>(null, writer.getFullName(), describe(compatibility));
+            made = new Resolution<>(null, writer.getFullName(), describe(compatibility), false);
         }
         Resolution<T> previous = resolutions.putIfAbsent(schemaId, made);
         return previous != null ? previous : made;
@@ -246,7 +268,8 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         // Nothing to release: see AvroSerializer#close.
     }
 
-    /** A writer id's resolving reader, or why there is none. */
-    private record Resolution<T>(DatumReader<T> reader, String writerName, String incompatibility) {
+    /** A writer id's resolving reader, or why there is none; and whether its bodies are reader bodies. */
+    private record Resolution<T>(DatumReader<T> reader, String writerName, String incompatibility,
+                                 boolean encodesAsReader) {
     }
 }

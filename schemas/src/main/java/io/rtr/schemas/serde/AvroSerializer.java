@@ -59,9 +59,6 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
         if (data == null) {
             return null;
         }
-        if (client == null) {
-            throw new IllegalStateException("AvroSerializer is not configured: no schema registry");
-        }
         Schema schema = data.getSchema();
         int id = schemaId(topic, schema);
         try {
@@ -91,7 +88,15 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
         return topic + (isKey ? "-key" : "-value");
     }
 
-    private int schemaId(String topic, Schema schema) {
+    /**
+     * The id that records of {@code schema} carry on {@code topic}, registered (or looked up) under
+     * the topic's subject on first use and cached: for writers that frame an Avro body they spliced
+     * together themselves instead of encoding a record.
+     */
+    public int schemaId(String topic, Schema schema) {
+        if (client == null) {
+            throw new IllegalStateException("AvroSerializer is not configured: no schema registry");
+        }
         String subject = subject(topic, isKey);
         SubjectSchema cacheKey = new SubjectSchema(subject, schema);
         Integer cached = ids.get(cacheKey);

@@ -36,7 +36,8 @@ public final class WireFormat {
         return ByteBuffer.wrap(data, 1, Integer.BYTES).getInt();
     }
 
-    static void writeHeader(byte[] target, int schemaId) {
+    /** Writes the magic byte and {@code schemaId} into the first {@link #HEADER_LENGTH} bytes of {@code target}. */
+    public static void writeHeader(byte[] target, int schemaId) {
         target[0] = MAGIC_BYTE;
         target[1] = (byte) (schemaId >>> 24);
         target[2] = (byte) (schemaId >>> 16);

@@ -237,6 +237,32 @@ class AvroSerdeTest {
     }
 
     @Test
+    void bodiesOfASchemaWithTheReadersParsingFormEncodeAsTheReadersAndOthersDoNot() {
+        int same = registry.preRegister("rtr.instances-value", InstanceReceived.getClassSchema());
+        Schema undocumented = new Schema.Parser().parse(InstanceReceived.getClassSchema().toString()
+                .replaceAll("\"doc\":\"[^\"]*\",?", "").replace(",}", "}"));
+        int withoutDocs = registry.preRegister("rtr.other-value", undocumented);
+        Schema newer = new Schema.Parser().parse(InstanceReceived.getClassSchema().toString().replace(
+                "\"fields\":[", "\"fields\":[{\"name\":\"site\",\"type\":\"string\",\"default\":\"x\"},"));
+        int newerId = registry.preRegister("rtr.instances-value", newer);
+
+        assertThat(deserializer.encodesAsReader(TOPIC, same)).isTrue();
+        assertThat(deserializer.encodesAsReader(TOPIC, withoutDocs)).isTrue();
+        assertThat(deserializer.encodesAsReader(TOPIC, newerId)).isFalse();
+        int calls = registry.schemaByIdCalls();
+        assertThat(deserializer.encodesAsReader(TOPIC, same)).isTrue();
+        assertThat(registry.schemaByIdCalls()).isEqualTo(calls);
+    }
+
+    @Test
+    void serializerGivesTheSchemaIdItFramesRecordsWith() {
+        byte[] bytes = serializer.serialize(TOPIC, SampleEvents.instanceReceived("1.2.3.4"));
+
+        assertThat(serializer.schemaId(TOPIC, InstanceReceived.getClassSchema())).isEqualTo(WireFormat.schemaId(bytes));
+        assertThat(registry.registerCalls()).isEqualTo(1);
+    }
+
+    @Test
     void serializerAsksTheRegistryOncePerSubjectAndSchema() {
         serializer.serialize(TOPIC, SampleEvents.instanceReceived("1.2.3.4"));
         serializer.serialize(TOPIC, SampleEvents.instanceReceived("1.2.3.5"));
