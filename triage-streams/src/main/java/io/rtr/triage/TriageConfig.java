@@ -78,7 +78,7 @@ public final class TriageConfig extends AbstractConfig {
             + "by accession number (studies and orders); both get the same count so they are co-partitioned.";
 
     /** Kafka Streams' {@code commit.interval.ms} unless a {@value #STREAMS_PREFIX} setting says otherwise. */
-    public static final long COMMIT_INTERVAL_MS_DEFAULT = 200L;
+    public static final long COMMIT_INTERVAL_MS_DEFAULT = 100L;
     /** The producer's {@code batch.size} unless a {@value #STREAMS_PREFIX} setting says otherwise. */
     public static final int BATCH_SIZE_DEFAULT = 256 * 1024;
     /** The main consumer's {@code max.partition.fetch.bytes} unless a {@value #STREAMS_PREFIX} setting overrides it. */
@@ -175,13 +175,12 @@ public final class TriageConfig extends AbstractConfig {
         // crash never emits a revision twice or loses one.
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         // A study moves on to scoring only when its transaction commits, so the commit interval
-        // bounds the stage's latency, while each commit costs the stream thread a wait for the
-        // producer flush and the transaction's end, and the broker the markers on every partition
-        // written. Measured on 2 cores with the broker in the same JVM (bench triage, warm;
-        // bench worklist at 10 studies/s): Streams' exactly-once default of 100 ms held the
-        // topology near 12,000 events/s; 200 ms gives 22,600-25,400 events/s at a time-to-worklist
-        // p50 of 635 ms and p99 of 920 ms; 300 ms 25,300-28,700 events/s but p50 786 ms and p99
-        // 1,181 ms. The producer's linger (set last) follows it.
+        // bounds the stage's latency; each commit costs the stream thread a wait for the producer
+        // flush and the transaction's end. Measured on a quiet 2-core machine, broker in the same
+        // JVM (bench triage, warm, events/s end to end / from RUNNING): 100 ms 21,800 / 24,000,
+        // 200 ms 21,500-22,600 / 24,000-25,400, 300 ms 25,300 / 28,700; time-to-worklist p50 at
+        // 200 ms 635 ms, at 300 ms 786 ms. The target holds at Streams' exactly-once default, so
+        // latency decides: 100 ms. The producer's linger (set last) follows it.
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(COMMIT_INTERVAL_MS_DEFAULT));
         props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG),
                 Integer.toString(BATCH_SIZE_DEFAULT));

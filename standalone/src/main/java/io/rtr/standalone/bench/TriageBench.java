@@ -74,7 +74,7 @@ import org.apache.kafka.streams.KafkaStreams;
  * (streams, embedded broker and registry), and the log entries the app wrote per input event
  * (changelogs, repartition topics), and the JIT compilation and GC time of the JVM meanwhile.
  * Settings not given are {@link TriageConfig}'s, as the production pipeline runs it (1 thread,
- * commit every 200 ms, producer batching up to the commit interval, 32 MB record cache, 256 KB
+ * commit every 100 ms, producer batching up to the commit interval, 32 MB record cache, 256 KB
  * fetches per partition); note that {@code --cache-bytes} only reaches stores built with caching.
  *
  * <p>Every run starts its consumer group at the first event it produced, so events of earlier runs
