@@ -78,16 +78,18 @@ import org.apache.kafka.streams.KafkaStreams;
  * fetches per partition); note that {@code --cache-bytes} only reaches stores built with caching.
  *
  * <p>Every run starts its consumer group at the first event it produced, so events of earlier runs
- * on the same broker are neither processed nor timed. {@code --warmup-events W} first does a whole
- * run of W events (its figures are labelled warm-up), so that the measured run finds the broker,
- * client and topology code compiled by the JIT, as a long-running deployment does; without it
- * the figures include the JIT compiling all of it on the same cores (a cold start).
+ * on the same broker are neither processed nor timed. A first, whole run of W events
+ * ({@code --warmup-events W}, by default as many as the measured run; its figures are printed,
+ * labelled cold start) lets the measured run find the broker, client and topology code compiled
+ * by the JIT, as a long-running deployment does: in a cold JVM on 2 cores the JIT compiling all of
+ * it takes about half of the process' CPU during the run. {@code --warmup-events 0} measures the
+ * cold start alone.
  *
  * <p>Without {@code --bootstrap} it starts the embedded platform in a temporary folder and removes
  * it at the end:
  * <pre>
  *   java -cp "standalone/target/classes:$(cat standalone/target/classpath.txt)" \
- *       io.rtr.standalone.bench.TriageBench --events 200000 [--warmup-events 200000] [--threads 2] \
+ *       io.rtr.standalone.bench.TriageBench --events 200000 [--warmup-events 200000|0] [--threads 2] \
  *       [--commit-interval-ms 100] [--cache-bytes 33554432] [--linger-ms 100] [--batch-bytes 262144] \
  *       [--timeout-s 600] [--streams-settings producer.retry.backoff.ms=10,...] [--bootstrap H:P --registry URL]
  * </pre>
@@ -110,7 +112,7 @@ public final class TriageBench {
         if (events < VIEWS_PER_STUDY || events % VIEWS_PER_STUDY != 0) {
             throw new IllegalArgumentException("--events must be a positive multiple of 4, was " + events);
         }
-        long warmup = parsed.longValue("--warmup-events", 0L);
+        long warmup = parsed.longValue("--warmup-events", events);
         if (warmup < 0 || warmup % VIEWS_PER_STUDY != 0) {
             throw new IllegalArgumentException("--warmup-events must be a multiple of 4, was " + warmup);
         }
@@ -132,8 +134,9 @@ public final class TriageBench {
             Path stateDir = dir != null ? dir.resolve("streams") : Files.createTempDirectory("rtr-triage-bench-state");
             try {
                 if (warmup > 0) {
-                    BenchSupport.say("Warm-up run of %,d events; its figures are not the result", warmup);
-                    run(parsed, warmup, bootstrap, registry, stateDir, "warm-up result");
+                    BenchSupport.say("Cold-start run of %,d events (the JIT compiles while it runs); then the"
+                            + " measured run in the warm JVM", warmup);
+                    run(parsed, warmup, bootstrap, registry, stateDir, "COLD START result");
                     BenchSupport.say("Measured run of %,d events", events);
                 }
                 run(parsed, events, bootstrap, registry, stateDir, "RESULT");
