@@ -22,9 +22,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>The expiry index is a {@link DeadlineIndex} per task, shared by the join's two processors
  * through {@link Indexes}: each expiry time is stored with its entry anyway, so the index is
- * rebuilt from the two stores whenever the task initializes (by each processor's {@code init}; the
- * second rebuild finds what the first did) instead of being written to a store of its own for
- * every study and order.
+ * rebuilt from the two stores whenever the task initializes ({@link #rebuildExpiry}, by the study
+ * side, which owns the expiry punctuation; a task processes nothing before both processors are
+ * initialized, so the order side may come first or second) instead of being written to a store of
+ * its own for every study and order.
  */
 final class JoinState {
 
@@ -44,7 +45,7 @@ final class JoinState {
         private final ConcurrentMap<TaskId, DeadlineIndex> byTask = new ConcurrentHashMap<>();
     }
 
-    /** The join state of {@code context}'s task, its expiry index rebuilt from the stores. */
+    /** The join state of {@code context}'s task, sharing the task's expiry index. */
     JoinState(ProcessorContext<?, ?> context, Duration retention, Indexes indexes) {
         this.orders = context.getStateStore(TriageTopology.ORDER_STORE);
         this.studies = context.getStateStore(TriageTopology.JOINED_STUDY_STORE);
@@ -52,10 +53,10 @@ final class JoinState {
         this.task = context.taskId();
         this.expiry = indexes.byTask.computeIfAbsent(task, t -> new DeadlineIndex());
         this.retentionMs = retention.toMillis();
-        rebuildExpiry();
     }
 
-    private void rebuildExpiry() {
+    /** Refills the task's expiry index from the two stores, as restored for the task's initialization. */
+    void rebuildExpiry() {
         expiry.clear();
         try (KeyValueIterator<String, Timed<OrderContext>> it = orders.all()) {
             while (it.hasNext()) {

@@ -33,6 +33,7 @@ final class StudyJoinProcessor implements Processor<String, StudySnapshot, Strin
     public void init(ProcessorContext<String, SplicedStudy> context) {
         this.context = context;
         this.state = new JoinState(context, retention, indexes);
+        state.rebuildExpiry();
         context.schedule(punctuateInterval, PunctuationType.STREAM_TIME, state::expire);
     }
 

@@ -100,13 +100,30 @@ class JoinExpiryTest {
         assertThat(orders.get("ACC-3")).isNull();
     }
 
+    @Test
+    void theIndexIsRebuiltWhicheverJoinProcessorIsInitializedFirst() {
+        orders.put("ACC-4", new Timed<>(order("ACC-4"), T0 + 1_000));
+        OrderJoinProcessor orderSide = orderSide();
+        orderSide.init(context);
+        new StudyJoinProcessor(RETENTION, Duration.ofSeconds(1), indexes).init(context);
+
+        orderSide.process(new Record<>("ACC-5", order("ACC-5"), T0));
+        expiry().punctuate(T0 + 1_000);
+        assertThat(orders.get("ACC-4")).isNull();
+        expiry().punctuate(T0 + RETENTION.toMillis());
+        assertThat(orders.get("ACC-5")).isNull();
+    }
+
     private OrderJoinProcessor initBothProcessors() {
         StudyJoinProcessor studySide = new StudyJoinProcessor(RETENTION, Duration.ofSeconds(1), indexes);
-        OrderJoinProcessor orderSide = new OrderJoinProcessor(RETENTION, new SplicedStudy.Serde(studySerde).deserializer(),
-                indexes);
+        OrderJoinProcessor orderSide = orderSide();
         studySide.init(context);
         orderSide.init(context);
         return orderSide;
+    }
+
+    private OrderJoinProcessor orderSide() {
+        return new OrderJoinProcessor(RETENTION, new SplicedStudy.Serde(studySerde).deserializer(), indexes);
     }
 
     private Punctuator expiry() {
