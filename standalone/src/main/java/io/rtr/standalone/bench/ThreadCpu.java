@@ -36,9 +36,9 @@ final class ThreadCpu {
     }
 
     private final String appPrefix;
-    private final Map<Integer, long[]> start;
+    private final Map<Integer, Long> start;
 
-    private ThreadCpu(String appPrefix, Map<Integer, long[]> start) {
+    private ThreadCpu(String appPrefix, Map<Integer, Long> start) {
         this.appPrefix = appPrefix;
         this.start = start;
     }
@@ -50,11 +50,9 @@ final class ThreadCpu {
 
     /** CPU seconds per kind of thread since {@link #start}, largest first, or "" where unavailable. */
     String since() {
-        Map<Integer, long[]> now = read();
         Map<String, Long> byKind = new TreeMap<>();
-        for (Map.Entry<Integer, long[]> e : now.entrySet()) {
-            long[] before = start.get(e.getKey());
-            byKind.merge(kind(name(e.getKey())), e.getValue()[0] - (before == null ? 0 : before[0]), Long::sum);
+        for (Map.Entry<Integer, Long> e : read().entrySet()) {
+            byKind.merge(kind(name(e.getKey())), e.getValue() - start.getOrDefault(e.getKey(), 0L), Long::sum);
         }
         StringBuilder line = new StringBuilder();
         byKind.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
@@ -88,8 +86,8 @@ final class ThreadCpu {
     }
 
     /** Thread id -> {utime + stime} in ticks; threads that ended in between are not counted. */
-    private static Map<Integer, long[]> read() {
-        Map<Integer, long[]> ticks = new TreeMap<>();
+    private static Map<Integer, Long> read() {
+        Map<Integer, Long> ticks = new TreeMap<>();
         if (!Files.isDirectory(TASKS)) {
             return ticks;
         }
@@ -100,7 +98,7 @@ final class ThreadCpu {
                     // Fields after the parenthesised name: state is field 3, utime 14, stime 15.
                     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                     ticks.put(Integer.parseInt(task.getFileName().toString()),
-                            new long[] {Long.parseLong(fields[11]) + Long.parseLong(fields[12])});
+                            Long.parseLong(fields[11]) + Long.parseLong(fields[12]));
                 } catch (IOException | RuntimeException e) {
                     // The thread ended while being read.
                 }
