@@ -133,12 +133,21 @@ public final class BlobStore {
      */
     public StoredBlob adopt(String studyUid, String seriesUid, String sopInstanceUid, Path durableSource)
             throws IOException {
+        // The digest is read from the source (in the page cache just after receipt), never from a copy.
+        return adopt(studyUid, seriesUid, sopInstanceUid, durableSource, sha256(durableSource));
+    }
+
+    /**
+     * As {@link #adopt(String, String, String, Path)}, with the SHA-256 of {@code durableSource}
+     * already known (lower-case hex, computed from the file itself, e.g. while the spool's commit
+     * waited for the disk).
+     */
+    public StoredBlob adopt(String studyUid, String seriesUid, String sopInstanceUid, Path durableSource,
+                            String sha) throws IOException {
         if (!linksWork) {
             return put(studyUid, seriesUid, sopInstanceUid, durableSource);
         }
         Path target = path(studyUid, seriesUid, sopInstanceUid);
-        // The digest is read from the source (in the page cache just after receipt), never from a copy.
-        String sha = sha256(durableSource);
         long size = Files.size(durableSource);
         Optional<String> previous = readDigest(target);
         if (previous.filter(sha::equals).isPresent()) {

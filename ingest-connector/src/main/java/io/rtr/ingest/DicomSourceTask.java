@@ -85,7 +85,7 @@ public final class DicomSourceTask extends SourceTask {
             ledger = new AckLedger(config.spoolDir().resolve("acknowledged"));
             // Listed before the SCP starts, so that new arrivals come only through the receiver.
             for (Spool.Entry entry : spool.pending()) {
-                backlog.add(new SpoolingReceiver.Spooled(entry, null));
+                backlog.add(new SpoolingReceiver.Spooled(entry));
             }
         } catch (IOException e) {
             throw new ConnectException("cannot open the spool in " + config.spoolDir() + " or the blob store in "
@@ -196,7 +196,7 @@ public final class DicomSourceTask extends SourceTask {
             DicomMetadataExtractor.Identity id = parsed.identity();
             // A link, not a copy: the spool entry is durable and never written again.
             BlobStore.StoredBlob blob = blobs.adopt(id.studyInstanceUid(), id.seriesInstanceUid(),
-                    id.sopInstanceUid(), entry.file());
+                    id.sopInstanceUid(), entry.file(), spooled.sha256());
             String previous = emittedDigest.get(id.sopInstanceUid());
             if (previous == null) {
                 previous = ledger.acknowledgedDigest(id.sopInstanceUid()).orElse(null);

@@ -31,6 +31,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -361,6 +362,16 @@ public final class Spool implements AutoCloseable {
      * The caller may answer the sender with success once this returns.
      */
     public Entry commit(EntryFile incoming) throws IOException {
+        return commit(incoming, file -> { });
+    }
+
+    /**
+     * As {@link #commit(EntryFile)}, handing the file to {@code finalBytes} once its bytes are final
+     * (completion record written) and before its fsync starts, so that work on the content (the
+     * digest) can run on another thread while this one waits for the disk. The file may still turn
+     * out not to be an entry (the fsync fails); {@code finalBytes} must not change it.
+     */
+    public Entry commit(EntryFile incoming, Consumer<Path> finalBytes) throws IOException {
         if (!incoming.closed) {
             throw new IllegalStateException("commit of " + incoming.path() + " while it is still being written");
         }
@@ -375,6 +386,7 @@ public final class Spool implements AutoCloseable {
             while (record.hasRemaining()) {
                 channel.write(record, record.position());
             }
+            finalBytes.accept(incoming.path());
             // A full fsync, not fdatasync: the receipt attribute is metadata the entry needs. On ext4
             // both cost the same journal commit once the data grew the file.
             channel.force(true);

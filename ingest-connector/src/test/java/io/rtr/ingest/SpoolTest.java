@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rtr.schemas.IngestSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -115,6 +117,28 @@ class SpoolTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void commitHandsOverTheFileWithItsFinalBytesBeforeItReturns() throws Exception {
+        Spool spool = new Spool(dir);
+        Spool.EntryFile incoming = spool.newEntryFile("SCU", "RTR", IngestSource.DIMSE);
+        try (incoming) {
+            incoming.write(part10Like("digest while the disk works"));
+        }
+        List<byte[]> seen = new ArrayList<>();
+
+        Spool.Entry entry = spool.commit(incoming, file -> {
+            try {
+                seen.add(Files.readAllBytes(file));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+
+        // What was handed over is the entry as it stays, completion record included.
+        assertThat(seen).singleElement().isEqualTo(Files.readAllBytes(entry.file()));
+        assertThat(Spool.hasCompletionRecord(entry.file())).isTrue();
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.rtr.schemas.IngestSource;
 import io.rtr.schemas.InstanceRejected;
 import io.rtr.schemas.RejectReason;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -81,6 +83,35 @@ class StowRsServiceTest {
         assertThat(committed.get(0).parse(extractor)).isSameAs(committed.get(0).parsed());
         assertThat(committed.get(1).parsed()).isNull(); // past the limit: read from the file again
         assertThat(committed.get(1).parse(extractor).identity().sopInstanceUid()).isEqualTo(b);
+    }
+
+    @Test
+    void queuesEachEntryWithTheDigestOfItsCommittedFile() throws Exception {
+        byte[] body = new Multipart().dicom(mammogram(TestDicom.newUid())).dicom(mammogram(TestDicom.newUid())).close();
+
+        service.store(Multipart.CONTENT_TYPE, new ByteArrayInputStream(body), study);
+
+        List<SpoolingReceiver.Spooled> committed = new ArrayList<>();
+        assertThat(receiver.drainCommitted(committed, 10)).isEqualTo(2);
+        for (SpoolingReceiver.Spooled spooled : committed) {
+            assertThat(spooled.digest()).isNotNull(); // computed while the commit waited, not by the task
+            assertThat(spooled.sha256()).isEqualTo(BlobStore.sha256(spooled.entry().file()));
+        }
+    }
+
+    @Test
+    void digestThatFailedWhileCommittingIsComputedAgainFromTheFile() throws Exception {
+        service.store(Multipart.CONTENT_TYPE,
+                new ByteArrayInputStream(new Multipart().dicom(mammogram(TestDicom.newUid())).close()), study);
+        List<SpoolingReceiver.Spooled> committed = new ArrayList<>();
+        receiver.drainCommitted(committed, 10);
+        Spool.Entry entry = committed.get(0).entry();
+
+        SpoolingReceiver.Spooled failed = new SpoolingReceiver.Spooled(entry, null,
+                CompletableFuture.failedFuture(new IOException("disk hiccup")));
+
+        assertThat(failed.sha256()).isEqualTo(BlobStore.sha256(entry.file()));
+        assertThat(new SpoolingReceiver.Spooled(entry).sha256()).isEqualTo(BlobStore.sha256(entry.file()));
     }
 
     @Test

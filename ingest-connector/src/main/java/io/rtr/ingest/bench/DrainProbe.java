@@ -6,8 +6,6 @@ import io.rtr.ingest.DicomScp;
 import io.rtr.ingest.PatientPseudonymizer;
 import io.rtr.ingest.Spool;
 import io.rtr.ingest.SpoolingReceiver;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,11 +15,14 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Measures, in one thread and without sockets, dcmtk or Kafka, the CPU per object of the two halves
- * of ingest: the receiver's (write into a spool slot, check, durable commit: what the association
- * thread does besides reading the socket) and then the task's drain ({@link IngestBench#emit}:
- * event, blob store, folder fsync, acknowledgement). On a shared machine these figures move far less
- * than {@link IngestBench}'s rates: no sender competes for the cores and the halves do not overlap.
+ * Measures, from one thread and without sockets, dcmtk or Kafka, the CPU per object (the whole
+ * process's: the spool's slot and digest threads work for the receiver) of the two halves of
+ * ingest: the receiver's (write into a spool slot, check, durable commit, the digest computed
+ * meanwhile: what the association thread causes besides reading the socket) and then the task's
+ * drain ({@link IngestBench#emit}: event, blob store, folder fsync, acknowledgement). On a shared
+ * machine these figures move far less than {@link IngestBench}'s rates: no sender competes for the
+ * cores and the halves do not overlap (a digest still running when the receive half ends is counted
+ * in the drain's).
  *
  * <pre>
  * java -cp ingest-connector/target/classes:... io.rtr.ingest.bench.DrainProbe [objects per round (200)] [KiB (512)]
@@ -43,7 +44,6 @@ public final class DrainProbe {
         int objects = args.length > 0 ? Integer.parseInt(args[0]) : 200;
         int sizeKb = args.length > 1 ? Integer.parseInt(args[1]) : 512;
         Path dir = Files.createTempDirectory("drain-probe");
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         DicomMetadataExtractor extractor = new DicomMetadataExtractor(
                 new PatientPseudonymizer("drain-probe-secret-0123456789".getBytes(StandardCharsets.UTF_8)), Map.of());
         try {
@@ -56,21 +56,22 @@ public final class DrainProbe {
                 try (Spool spool = new Spool(work.resolve("spool"))) {
                     BlobStore blobs = new BlobStore(work.resolve("blobs"));
                     SpoolingReceiver receiver = new SpoolingReceiver(spool, extractor);
-                    long start = threads.getCurrentThreadCpuTime();
+                    long start = IngestBench.processCpuNanos();
                     for (byte[] object : inputs) {
                         receive(receiver, object);
                     }
-                    long received = threads.getCurrentThreadCpuTime();
+                    long received = IngestBench.processCpuNanos();
                     List<SpoolingReceiver.Spooled> batch = new ArrayList<>();
                     while (receiver.drainCommitted(batch, BATCH) > 0) {
                         IngestBench.emit(batch, spool, blobs, extractor, true);
                         batch.clear();
                     }
-                    long drained = threads.getCurrentThreadCpuTime();
+                    long drained = IngestBench.processCpuNanos();
                     if (round >= WARM_UP_ROUNDS) {
-                        System.out.printf(Locale.ROOT, "CPU per object: receive %.3f ms, drain %.3f ms;"
+                        System.out.printf(Locale.ROOT, "CPU per object: receive %.3f ms, drain %.3f ms, both %.3f ms;"
                                         + " load average %.2f%n", (received - start) / 1e6 / objects,
-                                (drained - received) / 1e6 / objects, IngestBench.loadAverage());
+                                (drained - received) / 1e6 / objects, (drained - start) / 1e6 / objects,
+                                IngestBench.loadAverage());
                     }
                 }
                 IngestBench.deleteTree(work);
