@@ -95,16 +95,15 @@ public final class WorklistApi implements AutoCloseable {
     }
 
     WorklistApi(DataSource dataSource, String host, int port, Duration heartbeat) {
-        this(dataSource, dataSource, null, host, port, heartbeat);
+        this(new WorklistStore(dataSource), dataSource, null, host, port, heartbeat);
     }
 
     /**
-     * Requests borrow from {@code requests}, the change listener connects through {@code listen};
+     * Requests go through {@code store}, the change listener connects through {@code listen};
      * {@code ownedPool} (may be null) is closed by {@link #stop()}.
      */
-    WorklistApi(DataSource requests, DataSource listen, AutoCloseable ownedPool, String host, int port,
-                Duration heartbeat) {
-        Objects.requireNonNull(requests, "requests");
+    private WorklistApi(WorklistStore store, DataSource listen, AutoCloseable ownedPool, String host, int port,
+                        Duration heartbeat) {
         Objects.requireNonNull(listen, "listen");
         this.host = Objects.requireNonNull(host, "host");
         if (port < 0 || port > 65535) {
@@ -112,7 +111,7 @@ public final class WorklistApi implements AutoCloseable {
         }
         this.requestedPort = port;
         this.ownedPool = ownedPool;
-        this.store = new WorklistStore(requests);
+        this.store = Objects.requireNonNull(store, "store");
         this.events = new WorklistEvents(store, json, heartbeat);
         this.listener = new ChangeListener(listen, events::changed, events::changedAll,
                 Duration.ofMillis(250), Duration.ofSeconds(10));
@@ -134,10 +133,15 @@ public final class WorklistApi implements AutoCloseable {
      */
     public static WorklistApi forDatabase(String jdbcUrl, String user, String password, String host, int port,
                                           WorklistPoolConfig pool) {
+        return forDatabase(jdbcUrl, user, password, host, port, pool, DEFAULT_HEARTBEAT);
+    }
+
+    static WorklistApi forDatabase(String jdbcUrl, String user, String password, String host, int port,
+                                   WorklistPoolConfig pool, Duration heartbeat) {
         WorklistPool connections = WorklistPool.open(jdbcUrl, user, password, pool);
         try {
-            return new WorklistApi(connections.pooled(), connections.direct(), connections, host, port,
-                    DEFAULT_HEARTBEAT);
+            WorklistStore store = new WorklistStore(connections.pooled(), connections::evictAll);
+            return new WorklistApi(store, connections.direct(), connections, host, port, heartbeat);
         } catch (RuntimeException e) {
             connections.close();
             throw e;

@@ -2,6 +2,7 @@ package io.rtr.worklist.api;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.Objects;
@@ -80,6 +81,18 @@ final class WorklistPool implements AutoCloseable {
     /** For the change listener: a new connection of its own each time. */
     PGSimpleDataSource direct() {
         return direct;
+    }
+
+    /**
+     * Closes the idle connections and those in use once they are given back: after one was found
+     * broken the others most likely died with it (a Postgres restart), and checking each would cost
+     * a request each.
+     */
+    void evictAll() {
+        HikariPoolMXBean pool = pooled.getHikariPoolMXBean();
+        if (pool != null) {
+            pool.softEvictConnections();
+        }
     }
 
     /** Closes every pooled connection and stops the pool's threads. */
