@@ -14,8 +14,8 @@ import io.rtr.worklist.db.WorklistSchema;
 import java.io.InputStream;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -80,7 +80,7 @@ public final class WorklistApi implements AutoCloseable {
     private final WorklistEvents events;
     private final ChangeListener listener;
     /** The pool {@link #forDatabase} made, closed with the API; null for a caller's DataSource. */
-    private final AutoCloseable ownedPool;
+    private final WorklistPool ownedPool;
     private Javalin app;
     private boolean attached;
 
@@ -88,7 +88,8 @@ public final class WorklistApi implements AutoCloseable {
      * A service on {@code host}:{@code port} (0 picks a free port, see {@link #port()}) over the
      * worklist database behind {@code dataSource}, which should connect as the owner of the tables
      * (RLS does not restrict it) and should be pooled in production: each request borrows one
-     * connection and the change listener holds one for good.
+     * connection and the change listener holds one for good. The caller closes {@code dataSource};
+     * {@link #forDatabase} builds a pool (and the listener's own connection) and closes it itself.
      */
     public WorklistApi(DataSource dataSource, String host, int port) {
         this(dataSource, host, port, DEFAULT_HEARTBEAT);
@@ -102,7 +103,7 @@ public final class WorklistApi implements AutoCloseable {
      * Requests go through {@code store}, the change listener connects through {@code listen};
      * {@code ownedPool} (may be null) is closed by {@link #stop()}.
      */
-    private WorklistApi(WorklistStore store, DataSource listen, AutoCloseable ownedPool, String host, int port,
+    private WorklistApi(WorklistStore store, DataSource listen, WorklistPool ownedPool, String host, int port,
                         Duration heartbeat) {
         Objects.requireNonNull(listen, "listen");
         this.host = Objects.requireNonNull(host, "host");
@@ -225,11 +226,7 @@ public final class WorklistApi implements AutoCloseable {
 
     private void closePool() {
         if (ownedPool != null) {
-            try {
-                ownedPool.close();
-            } catch (Exception e) {
-                log.warn("Closing the worklist API's connection pool failed: {}", e.toString());
-            }
+            ownedPool.close();
         }
     }
 
