@@ -39,7 +39,9 @@ final class WorklistPool implements AutoCloseable {
         PGSimpleDataSource direct = dataSource(jdbcUrl, user, password, config);
         HikariConfig hikari = new HikariConfig();
         hikari.setPoolName(POOL_NAME);
-        hikari.setDataSource(direct);
+        // An instance of its own: HikariCP sets its login timeout to the pool's wait (plus 0.5 s),
+        // which must not shorten the listener's.
+        hikari.setDataSource(dataSource(jdbcUrl, user, password, config));
         hikari.setMaximumPoolSize(config.maxSize());
         hikari.setConnectionTimeout(config.waitTimeout().toMillis());
         hikari.setValidationTimeout(config.validationTimeout().toMillis());

@@ -57,7 +57,8 @@ public final class WorklistPoolConfig extends AbstractConfig {
     public static final long CONNECTION_TIMEOUT_MS_DEFAULT = 10_000L;
     public static final String CONNECTION_TIMEOUT_MS_DOC = "Milliseconds to open a new connection and log in"
             + " (the driver's connectTimeout and loginTimeout, rounded up to whole seconds). The pool opens"
-            + " connections in the background, so this does not lengthen a request's wait.";
+            + " connections in the background, so this does not lengthen a request's wait; HikariCP also caps"
+            + " the login of pooled connections at pool.wait.timeout.ms plus half a second.";
 
     public static final String CONNECTION_SOCKET_TIMEOUT_MS_CONFIG = "connection.socket.timeout.ms";
     public static final long CONNECTION_SOCKET_TIMEOUT_MS_DEFAULT = 30_000L;
