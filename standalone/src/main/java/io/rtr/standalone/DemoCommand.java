@@ -22,6 +22,7 @@ final class DemoCommand implements CliCommand {
     static final String DICOM_PORT = "--dicom-port";
     static final String HTTP_PORT = "--http-port";
     static final String SYNTHETIC = "--synthetic";
+    static final String API_POOL_SIZE = "--api-pool-size";
 
     @Override
     public String name() {
@@ -44,6 +45,7 @@ final class DemoCommand implements CliCommand {
         flags.put(DICOM_PORT, "N");
         flags.put(HTTP_PORT, "N");
         flags.put(SYNTHETIC, "N");
+        flags.put(API_POOL_SIZE, "N");
         return flags;
     }
 
@@ -78,9 +80,22 @@ final class DemoCommand implements CliCommand {
                         + count + "'");
             }
         }
+        int poolSize = defaults.apiPoolSize();
+        String size = arguments.string(API_POOL_SIZE).orElse(null);
+        if (size != null) {
+            try {
+                poolSize = Integer.parseInt(size.trim());
+            } catch (NumberFormatException e) {
+                poolSize = -1;
+            }
+            if (poolSize < 1 || poolSize > 1000) {
+                throw new UsageException("flag " + API_POOL_SIZE + " needs a number of connections (1 to 1000), got '"
+                        + size + "'");
+            }
+        }
         return new PipelineConfig(defaults.dataDir(), defaults.host(),
                 arguments.port(DICOM_PORT).orElse(defaults.dicomPort()), defaults.aeTitle(),
-                arguments.port(HTTP_PORT).orElse(defaults.httpPort()), synthetic);
+                arguments.port(HTTP_PORT).orElse(defaults.httpPort()), synthetic, poolSize);
     }
 
     @Override

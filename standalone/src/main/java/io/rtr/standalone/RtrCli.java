@@ -24,9 +24,10 @@ import java.util.Map;
  * Subcommands:
  * <ul>
  *   <li>{@code demo [--data-dir DIR] [--kafka-port N] [--controller-port N] [--registry-port N]
- *       [--postgres-port N]}: starts Kafka, the schema registry and Postgres (defaults: {@code ./rtr-data},
- *       9092, 9093, 8081, 5433; port 0 = any free port), prints the endpoints and runs until Ctrl-C,
- *       which stops everything cleanly.</li>
+ *       [--postgres-port N] [--http-port N] [--api-pool-size N] ...}: starts Kafka, the schema
+ *       registry and Postgres (defaults: {@code ./rtr-data}, 9092, 9093, 8081, 5433; port 0 = any
+ *       free port; the worklist API's pool: 10 connections), prints the endpoints and runs until
+ *       Ctrl-C, which stops everything cleanly.</li>
  *   <li>{@code audit study UID}, {@code audit worklist}, {@code export}, {@code replay}: read-only views of
  *       the log, see {@link LogCli}.</li>
  *   <li>{@code help}: lists the subcommands.</li>

@@ -129,6 +129,19 @@ class RtrCliTest {
     }
 
     @Test
+    void theApiPoolSizeIsADemoFlagWithTheApisDefault() throws UsageException {
+        Set<String> flags = new DemoCommand().flags().keySet();
+        PlatformConfig platform = PlatformConfig.defaults();
+        assertThat(DemoCommand.pipelineConfig(CliArguments.parse("demo", new String[0], flags), platform)
+                .apiPoolSize()).isEqualTo(10);
+        assertThat(DemoCommand.pipelineConfig(CliArguments.parse("demo", new String[] {"--api-pool-size", "4"}, flags),
+                platform).apiPoolSize()).isEqualTo(4);
+        assertThatThrownBy(() -> DemoCommand.pipelineConfig(
+                CliArguments.parse("demo", new String[] {"--api-pool-size", "0"}, flags), platform))
+                .isInstanceOf(UsageException.class).hasMessageContaining("--api-pool-size");
+    }
+
+    @Test
     void rejectsPositionalArgumentsAndRepeatedFlags() {
         Set<String> flags = Set.of("--a");
         assertThatThrownBy(() -> CliArguments.parse("x", new String[] {"stray"}, flags))

@@ -69,7 +69,7 @@ final class HttpFrontDoor implements AutoCloseable {
             cfg.jetty.defaultPort = config.httpPort();
         });
         WorklistApi worklist = WorklistApi.forDatabase(platform.jdbcUrl(), platform.postgres().username(),
-                platform.postgres().password(), config.host(), config.httpPort());
+                platform.postgres().password(), config.host(), config.httpPort(), config.apiPool());
         worklist.attachTo(app);
         app.get("/health", ctx -> health(ctx, platform, connect, streams, workers));
         app.post("/dicomweb/studies", stow::forward);

@@ -14,13 +14,13 @@ import io.rtr.worklist.db.WorklistSchema;
 import java.io.InputStream;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import javax.sql.DataSource;
-import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,10 +47,12 @@ import org.slf4j.LoggerFactory;
  * 503 database unreachable.
  *
  * <p>Run it on the demo database (applies the migrations first):
- * {@code java -cp worklist-sink.jar:<deps> io.rtr.worklist.api.WorklistApi [jdbcUrl user password port host]},
+ * {@code java -cp worklist-sink.jar:<deps> io.rtr.worklist.api.WorklistApi [jdbcUrl user password port host [key=value ...]]},
  * defaults {@code jdbc:postgresql://127.0.0.1:5433/rtr rtr rtr 8080 127.0.0.1} (host is the bind
  * address; {@code 0.0.0.0} in a container); then open
- * {@code http://127.0.0.1:8080/}.
+ * {@code http://127.0.0.1:8080/}. The {@code key=value} arguments after the five set the connection
+ * pool and driver ({@link WorklistPoolConfig}: {@code pool.max.size=10},
+ * {@code pool.wait.timeout.ms=2000}, ...).
  */
 public final class WorklistApi implements AutoCloseable {
 
@@ -77,6 +79,8 @@ public final class WorklistApi implements AutoCloseable {
     private final WorklistStore store;
     private final WorklistEvents events;
     private final ChangeListener listener;
+    /** The pool {@link #forDatabase} made, closed with the API; null for a caller's DataSource. */
+    private final WorklistPool ownedPool;
     private Javalin app;
     private boolean attached;
 
@@ -84,35 +88,65 @@ public final class WorklistApi implements AutoCloseable {
      * A service on {@code host}:{@code port} (0 picks a free port, see {@link #port()}) over the
      * worklist database behind {@code dataSource}, which should connect as the owner of the tables
      * (RLS does not restrict it) and should be pooled in production: each request borrows one
-     * connection and the change listener holds one for good.
+     * connection and the change listener holds one for good. The caller closes {@code dataSource};
+     * {@link #forDatabase} builds a pool (and the listener's own connection) and closes it itself.
      */
     public WorklistApi(DataSource dataSource, String host, int port) {
         this(dataSource, host, port, DEFAULT_HEARTBEAT);
     }
 
     WorklistApi(DataSource dataSource, String host, int port, Duration heartbeat) {
-        Objects.requireNonNull(dataSource, "dataSource");
+        this(new WorklistStore(dataSource), dataSource, null, host, port, heartbeat);
+    }
+
+    /**
+     * Requests go through {@code store}, the change listener connects through {@code listen};
+     * {@code ownedPool} (may be null) is closed by {@link #stop()}.
+     */
+    private WorklistApi(WorklistStore store, DataSource listen, WorklistPool ownedPool, String host, int port,
+                        Duration heartbeat) {
+        Objects.requireNonNull(listen, "listen");
         this.host = Objects.requireNonNull(host, "host");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, was " + port);
         }
         this.requestedPort = port;
-        this.store = new WorklistStore(dataSource);
+        this.ownedPool = ownedPool;
+        this.store = Objects.requireNonNull(store, "store");
         this.events = new WorklistEvents(store, json, heartbeat);
-        this.listener = new ChangeListener(dataSource, events::changed, events::changedAll,
+        this.listener = new ChangeListener(listen, events::changed, events::changedAll,
                 Duration.ofMillis(250), Duration.ofSeconds(10));
     }
 
-    /** A service over the Postgres database at {@code jdbcUrl}, connecting without a pool. */
+    /**
+     * A service over the Postgres database at {@code jdbcUrl} with a connection pool of the
+     * default settings (see {@link WorklistPoolConfig}).
+     */
     public static WorklistApi forDatabase(String jdbcUrl, String user, String password, String host, int port) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(jdbcUrl);
-        ds.setUser(user);
-        if (password != null) {
-            ds.setPassword(password);
+        return forDatabase(jdbcUrl, user, password, host, port, WorklistPoolConfig.defaults());
+    }
+
+    /**
+     * A service over the Postgres database at {@code jdbcUrl}: requests borrow connections from a
+     * HikariCP pool configured by {@code pool}, the change listener keeps one connection of its own
+     * outside it. The pool is closed by {@link #stop()}. It starts even when Postgres is down
+     * (requests are answered 503 until it is back).
+     */
+    public static WorklistApi forDatabase(String jdbcUrl, String user, String password, String host, int port,
+                                          WorklistPoolConfig pool) {
+        return forDatabase(jdbcUrl, user, password, host, port, pool, DEFAULT_HEARTBEAT);
+    }
+
+    static WorklistApi forDatabase(String jdbcUrl, String user, String password, String host, int port,
+                                   WorklistPoolConfig pool, Duration heartbeat) {
+        WorklistPool connections = WorklistPool.open(jdbcUrl, user, password, pool);
+        try {
+            WorklistStore store = new WorklistStore(connections.pooled(), connections::evictAll);
+            return new WorklistApi(store, connections.direct(), connections, host, port, heartbeat);
+        } catch (RuntimeException e) {
+            connections.close();
+            throw e;
         }
-        ds.setConnectTimeout(10);
-        return new WorklistApi(ds, host, port);
     }
 
     /** Starts listening for changes and serving HTTP on its own server; returns this. */
@@ -144,6 +178,7 @@ public final class WorklistApi implements AutoCloseable {
             // A port already taken: leave nothing running behind the exception.
             listener.close();
             events.close();
+            closePool();
             throw e;
         }
         app = own;
@@ -173,7 +208,10 @@ public final class WorklistApi implements AutoCloseable {
         return app.port();
     }
 
-    /** Stops serving, closes the live streams and the LISTEN connection. */
+    /**
+     * Stops serving, closes the live streams and the LISTEN connection, and closes the pool that
+     * {@link #forDatabase} made (its connections and threads); a caller's DataSource stays open.
+     */
     public synchronized void stop() {
         listener.close();
         events.close();
@@ -181,6 +219,14 @@ public final class WorklistApi implements AutoCloseable {
             app.stop();
             app = null;
             log.info("Worklist API stopped");
+        }
+        // After the server: requests still being answered keep their connections until they end.
+        closePool();
+    }
+
+    private void closePool() {
+        if (ownedPool != null) {
+            ownedPool.close();
         }
     }
 
@@ -335,11 +381,32 @@ public final class WorklistApi implements AutoCloseable {
         String password = args.length > 2 ? args[2] : "rtr";
         int port = args.length > 3 ? Integer.parseInt(args[3]) : 8080;
         String host = args.length > 4 ? args[4] : "127.0.0.1";
+        WorklistPoolConfig pool = new WorklistPoolConfig(settings(args, 5));
         Properties properties = new Properties();
         properties.setProperty("user", user);
         properties.setProperty("password", password);
         WorklistSchema.migrate(url, properties);
-        WorklistApi api = forDatabase(url, user, password, host, port).start();
+        WorklistApi api = forDatabase(url, user, password, host, port, pool).start();
         Runtime.getRuntime().addShutdownHook(new Thread(api::stop, "worklist-api-shutdown"));
+    }
+
+    /** The {@code key=value} arguments from {@code first} on. */
+    static Map<String, String> settings(String[] args, int first) {
+        Map<String, String> settings = new HashMap<>();
+        for (int i = first; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("Expected key=value after the five positional arguments, got '"
+                        + args[i] + "'; keys: " + WorklistPoolConfig.CONFIG_DEF.names());
+            }
+            String key = args[i].substring(0, eq).trim();
+            // A typo must not pass silently as a default.
+            if (!WorklistPoolConfig.CONFIG_DEF.names().contains(key)) {
+                throw new IllegalArgumentException("Unknown setting '" + key + "'; keys: "
+                        + WorklistPoolConfig.CONFIG_DEF.names());
+            }
+            settings.put(key, args[i].substring(eq + 1).trim());
+        }
+        return settings;
     }
 }

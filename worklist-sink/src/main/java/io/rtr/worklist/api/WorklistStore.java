@@ -1,5 +1,6 @@
 package io.rtr.worklist.api;
 
+import io.rtr.worklist.db.SqlErrors;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,7 +11,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The API's reads and writes in Postgres: a radiologist's worklist from the
@@ -18,8 +22,17 @@ import javax.sql.DataSource;
  * {@code reading_action} rows together with the entry's new status in one transaction.
  *
  * <p>Thread-safe: each call borrows its own connection from the {@link DataSource}.
+ *
+ * <p>A pooled connection can have died since its last use without the pool knowing (Postgres
+ * restarted, a failover, the backend was terminated). A call that finds its connection broken
+ * therefore tells the pool ({@code onBrokenConnection}: drop the other idle ones, which most likely
+ * died with it) and runs once more on a fresh connection. That is safe for reads, and for an
+ * action as long as the failure came before its commit: a transaction whose connection broke was
+ * never committed. A failed commit is not retried, since it may have committed.
  */
 final class WorklistStore {
+
+    private static final Logger log = LoggerFactory.getLogger(WorklistStore.class);
 
     private static final String WORKLIST = "SELECT reading_order, study_instance_uid, accession_number,"
             + " priority_class, priority_score, study_score, model_name, model_version, reasons, status,"
@@ -52,52 +65,64 @@ final class WorklistStore {
     private static final String INSERT_ACTION = "INSERT INTO reading_action"
             + " (study_instance_uid, radiologist_id, action, comment) VALUES (?, ?, ?, ?) RETURNING id";
 
+    /** SQLStates of a connection that is gone: class 08 and the server's shutdown / crash / starting up. */
+    private static final Set<String> BROKEN_STATES = Set.of("57P01", "57P02", "57P03");
+
     private final DataSource dataSource;
+    private final Runnable onBrokenConnection;
 
     WorklistStore(DataSource dataSource) {
+        this(dataSource, () -> { });
+    }
+
+    WorklistStore(DataSource dataSource, Runnable onBrokenConnection) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.onBrokenConnection = Objects.requireNonNull(onBrokenConnection, "onBrokenConnection");
     }
 
     /** The radiologist's open studies in reading order (first = read first); empty when none. */
     List<WorklistItem> worklist(String radiologist) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement(WORKLIST)) {
-            s.setString(1, radiologist);
-            List<WorklistItem> items = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    items.add(item(rs));
+        return withConnection(c -> {
+            try (PreparedStatement s = c.prepareStatement(WORKLIST)) {
+                s.setString(1, radiologist);
+                List<WorklistItem> items = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        items.add(item(rs));
+                    }
                 }
+                return items;
             }
-            return items;
-        }
+        });
     }
 
     /** Whether the radiologist is registered or has ever been assigned a study (see V4__radiologist.sql). */
     boolean isKnown(String radiologist) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement(KNOWN)) {
-            s.setString(1, radiologist);
-            s.setString(2, radiologist);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
+        return withConnection(c -> {
+            try (PreparedStatement s = c.prepareStatement(KNOWN)) {
+                s.setString(1, radiologist);
+                s.setString(2, radiologist);
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    return rs.getBoolean(1);
+                }
             }
-        }
+        });
     }
 
     /** Registered radiologists and those with open studies, by display name. */
     List<Radiologist> radiologists() throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement(RADIOLOGISTS);
-             ResultSet rs = s.executeQuery()) {
-            List<Radiologist> result = new ArrayList<>();
-            while (rs.next()) {
-                result.add(new Radiologist(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4),
-                        rs.getLong(5)));
+        return withConnection(c -> {
+            try (PreparedStatement s = c.prepareStatement(RADIOLOGISTS);
+                 ResultSet rs = s.executeQuery()) {
+                List<Radiologist> result = new ArrayList<>();
+                while (rs.next()) {
+                    result.add(new Radiologist(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4),
+                            rs.getLong(5)));
+                }
+                return result;
             }
-            return result;
-        }
+        });
     }
 
     /**
@@ -109,17 +134,23 @@ final class WorklistStore {
      *                      the rules of {@link ReadingAction} forbid the action
      */
     ActionResult act(String radiologist, String studyUid, ReadingAction action, String comment) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
+        return withConnection(c -> {
             c.setAutoCommit(false);
+            ActionResult result;
             try {
-                ActionResult result = act(c, radiologist, studyUid, action, comment);
-                c.commit();
-                return result;
+                result = act(c, radiologist, studyUid, action, comment);
             } catch (SQLException | RuntimeException e) {
                 rollback(c, e);
                 throw e;
             }
-        }
+            try {
+                c.commit();
+            } catch (SQLException e) {
+                rollback(c, e);
+                throw new CommitFailed(e);
+            }
+            return result;
+        });
     }
 
     private static ActionResult act(Connection c, String radiologist, String studyUid, ReadingAction action,
@@ -166,10 +197,53 @@ final class WorklistStore {
 
     /** Runs a trivial query; throws when the database cannot be reached. */
     void ping() throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT 1");
-             ResultSet rs = s.executeQuery()) {
-            rs.next();
+        withConnection(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT 1");
+                 ResultSet rs = s.executeQuery()) {
+                return rs.next();
+            }
+        });
+    }
+
+    /**
+     * Runs {@code work} on a borrowed connection, and once more on another when the first turns
+     * out to be broken (see the class documentation). Failing to get a connection at all is not
+     * retried: the pool has already waited its timeout.
+     */
+    private <T> T withConnection(Work<T> work) throws SQLException {
+        Connection first = dataSource.getConnection();
+        try (first) {
+            return work.run(first);
+        } catch (SQLException e) {
+            if (e instanceof CommitFailed || !isBroken(e)) {
+                throw e;
+            }
+            log.info("A database connection was found broken ({}); dropping idle ones and retrying once on a"
+                    + " fresh connection", SqlErrors.describe(e));
+            onBrokenConnection.run();
+        }
+        try (Connection c = dataSource.getConnection()) {
+            return work.run(c);
+        }
+    }
+
+    private static boolean isBroken(SQLException e) {
+        String state = SqlErrors.sqlState(e);
+        return state != null && (state.startsWith("08") || BROKEN_STATES.contains(state));
+    }
+
+    /** Work on one connection. */
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** A commit that failed: it may or may not have committed, so it is never retried. */
+    private static final class CommitFailed extends SQLException {
+        private static final long serialVersionUID = 1L;
+
+        CommitFailed(SQLException cause) {
+            super(cause.getMessage(), cause.getSQLState(), cause.getErrorCode(), cause);
         }
     }
 

@@ -56,8 +56,10 @@ class WorklistApiIT {
     @BeforeAll
     static void startApi(TestDatabase database) {
         db = database;
-        // A short heartbeat so that a hung-up client is noticed within the test's patience.
-        api = new WorklistApi(database.ownerDataSource(), "127.0.0.1", 0, Duration.ofMillis(200)).start();
+        // As the platform builds it (pooled), with a short heartbeat so that a hung-up client is
+        // noticed within the test's patience.
+        api = WorklistApi.forDatabase(database.url(), database.user(), null, "127.0.0.1", 0,
+                WorklistPoolConfig.defaults(), Duration.ofMillis(200)).start();
     }
 
     @AfterAll
