@@ -23,9 +23,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 class EmbeddedKafkaIT {
@@ -85,6 +87,34 @@ class EmbeddedKafkaIT {
         }
         produce(kafka, topic, List.of("after restart"));
         assertThat(consumeAll(kafka, topic, 2)).containsExactly("before restart", "after restart");
+    }
+
+    @Test
+    void aTopicNobodyCreatedIsNeitherWrittenNorCreatedByAProducerOrAConsumer() throws Exception {
+        String typo = "typo-" + UUID.randomUUID();
+        Map<String, Object> producerConfig = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                // How long send waits for the topic's metadata; with auto-creation it would come at once.
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 3_000);
+        try (KafkaProducer<String, String> producer =
+                     new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer())) {
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>(typo, "key", "value")).get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(org.apache.kafka.common.errors.TimeoutException.class)
+                    .hasMessageContaining(typo).hasMessageContaining("not present in metadata");
+        }
+        // The consumer default allow.auto.create.topics=true leaves the decision to the broker.
+        Map<String, Object> consumerConfig = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
+        try (KafkaConsumer<String, String> consumer =
+                     new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new StringDeserializer())) {
+            assertThat(consumer.partitionsFor(typo, Duration.ofSeconds(30))).isEmpty();
+        }
+
+        try (Admin admin = admin(kafka)) {
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).doesNotContain(typo);
+        }
     }
 
     static Admin admin(EmbeddedKafka kafka) {
