@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.rtr.schemas.registry.InMemorySchemaRegistryClient;
 import io.rtr.schemas.serde.AvroSerdeConfig;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
@@ -25,6 +28,20 @@ class TopicsTest {
         assertThat(names).containsExactlyInAnyOrder("rtr.instances", "rtr.instances.rejected", "rtr.studies",
                 "rtr.scores", "rtr.scores.dlq", "rtr.worklist", "rtr.worklist.actions", "rtr.clinic.orders",
                 "rtr.triage.dlq", "rtr.worklist.dlq");
+    }
+
+    @Test
+    void everyTopicConstantIsInAllSoThatItGetsCreated() throws IllegalAccessException {
+        // The brokers create no topic on first use: a constant left out of ALL would never be created.
+        List<Topic<?, ?>> constants = new ArrayList<>();
+        for (Field field : Topics.class.getDeclaredFields()) {
+            if (Modifier.isStatic(field.getModifiers()) && Topic.class.isAssignableFrom(field.getType())) {
+                constants.add((Topic<?, ?>) field.get(null));
+            }
+        }
+
+        assertThat(constants).hasSizeGreaterThanOrEqualTo(10);
+        assertThat(Topics.ALL).containsExactlyInAnyOrderElementsOf(constants);
     }
 
     @Test
