@@ -402,6 +402,20 @@ class AuditCommandsIT {
 
     // --- helpers ------------------------------------------------------------------------------------
 
+    @Test
+    void exportOfATopicThatDoesNotExistFailsNamingItAndCreatesNothing() throws Exception {
+        LogCliRun run = cli("export", "--topic", "rtr.scroes", "--from", "2026-01-01T10:00:00Z",
+                "--to", "2026-01-01T11:00:00Z");
+
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.errorLines()).singleElement().asString()
+                .contains("topic 'rtr.scroes' does not exist on " + platform.bootstrapServers());
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                platform.bootstrapServers()))) {
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).doesNotContain("rtr.scroes");
+        }
+    }
+
     private static LogCliRun cli(String command, String... words) {
         return LogCliRun.run(platform, command, words);
     }
