@@ -2,7 +2,8 @@
 # Creates every topic the deployment uses, before anything else touches Kafka: the broker runs with
 # auto.create.topics.enable=false, so a topic missing here is an error at the client that needs it
 # (named in its log), never a silent 1-partition topic with the default cleanup policy.
-#   - RTR's topics (io.rtr.schemas.Topics#ALL) with their partition counts and cleanup policies
+#   - RTR's topics (io.rtr.schemas.Topics#ALL) with their partition counts, cleanup policies and
+#     retention (none: the log is the audit trail; io.rtr.schemas.Topic#topicConfigs)
 #     (schemas/src/test/java/io/rtr/schemas/ComposeTopicsTest.java keeps this list and Topics in step);
 #   - the schema registry's store (SCHEMA_REGISTRY_KAFKASTORE_TOPIC in docker-compose.yml);
 #   - Kafka Connect's internal topics (config/connect-distributed.properties).
@@ -27,17 +28,17 @@ create() { # name partitions [--config k=v ...]
 }
 
 # Study-scoped topics: keyed by StudyInstanceUID, Topics.STUDY_PARTITIONS (6) for co-partitioned joins.
-create rtr.instances 6 --config cleanup.policy=delete
-create rtr.instances.rejected 6 --config cleanup.policy=delete
-create rtr.studies 6 --config cleanup.policy=delete
-create rtr.scores 6 --config cleanup.policy=delete
+create rtr.instances 6 --config cleanup.policy=delete --config retention.ms=-1
+create rtr.instances.rejected 6 --config cleanup.policy=delete --config retention.ms=-1
+create rtr.studies 6 --config cleanup.policy=delete --config retention.ms=-1
+create rtr.scores 6 --config cleanup.policy=delete --config retention.ms=-1
 create rtr.worklist 6 --config cleanup.policy=compact
-create rtr.worklist.actions 6 --config cleanup.policy=delete
+create rtr.worklist.actions 6 --config cleanup.policy=delete --config retention.ms=-1
 # Side topics: Topics.SIDE_PARTITIONS (1).
-create rtr.scores.dlq 1 --config cleanup.policy=delete
-create rtr.clinic.orders 1 --config cleanup.policy=delete
-create rtr.triage.dlq 1 --config cleanup.policy=delete
-create rtr.worklist.dlq 1 --config cleanup.policy=delete
+create rtr.scores.dlq 1 --config cleanup.policy=delete --config retention.ms=-1
+create rtr.clinic.orders 1 --config cleanup.policy=delete --config retention.ms=-1
+create rtr.triage.dlq 1 --config cleanup.policy=delete --config retention.ms=-1
+create rtr.worklist.dlq 1 --config cleanup.policy=delete --config retention.ms=-1
 
 # The schema registry's store: one partition, compacted, as the Confluent registry requires.
 create _schemas 1 --config cleanup.policy=compact

@@ -16,7 +16,7 @@ class RequiredTopicsTest {
                 .contains("auto.create.topics.enable=false")
                 .contains("compose/build/create-topics.sh")
                 .contains("kafka-topics.sh --bootstrap-server kafka:19092 --create --topic rtr.scores --partitions 6"
-                        + " --replication-factor <n> --config cleanup.policy=delete;")
+                        + " --replication-factor <n> --config cleanup.policy=delete --config retention.ms=-1;")
                 .contains("--topic rtr.worklist --partitions 6 --replication-factor <n> --config cleanup.policy=compact;");
     }
 

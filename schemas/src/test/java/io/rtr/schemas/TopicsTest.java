@@ -61,6 +61,13 @@ class TopicsTest {
     }
 
     @Test
+    void eventLogsKeepTheirRecordsWithoutTimeLimitBecauseTheyAreTheAuditTrail() {
+        assertThat(Topics.ALL).filteredOn(topic -> !topic.compacted())
+                .allSatisfy(topic -> assertThat(topic.topicConfigs()).containsEntry("retention.ms", "-1"));
+        assertThat(Topics.WORKLIST.topicConfigs()).doesNotContainKey("retention.ms");
+    }
+
+    @Test
     void avroTopicsRoundTripTheirEventAndRegisterUnderTheValueSubject() {
         assertRoundTrip(Topics.INSTANCES, SampleEvents.instanceReceived("1.2.3.4"));
         assertRoundTrip(Topics.INSTANCES_REJECTED, SampleEvents.instanceRejected());
