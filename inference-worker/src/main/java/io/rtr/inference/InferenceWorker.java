@@ -10,6 +10,7 @@ import io.rtr.inference.pipeline.UnscorableReason;
 import io.rtr.inference.pipeline.UnscorableStudyException;
 import io.rtr.inference.reference.ReferenceModel;
 import io.rtr.schemas.DeadLetterHeaders;
+import io.rtr.schemas.RequiredTopics;
 import io.rtr.schemas.StudyAssembled;
 import io.rtr.schemas.StudyScored;
 import io.rtr.schemas.Topics;
@@ -171,6 +172,18 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
                 config.batchMaxSize(), config.batchMaxWaitMs(), config.decodeThreads());
     }
 
+    /**
+     * The brokers create no topic on first use: without this check a missing rtr.studies would leave
+     * the worker idle and a missing rtr.scores would block its producer, with only client WARN lines.
+     * Listed with the worker's own consumer, so its settings (security included) apply.
+     */
+    private void requireTopics() {
+        RequiredTopics.requireAmong(consumer.listTopics(RequiredTopics.DEFAULT_TIMEOUT).keySet(),
+                List.of(Topics.STUDIES.name(), Topics.SCORES.name(), Topics.SCORES_DLQ.name()),
+                String.join(",", config.getList(InferenceWorkerConfig.BOOTSTRAP_SERVERS_CONFIG)),
+                "inference worker " + config.transactionalId());
+    }
+
     static Map<String, Object> consumerConfig(InferenceWorkerConfig config) {
         Map<String, Object> props = new HashMap<>(config.consumerOverrides());
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(InferenceWorkerConfig.BOOTSTRAP_SERVERS_CONFIG));
@@ -211,6 +224,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
         }
         boolean clean = true;
         try {
+            requireTopics();
             producer.initTransactions();
             consumer.subscribe(List.of(Topics.STUDIES.name()), new RoundOnRebalance());
             while (!closing) {

@@ -71,6 +71,8 @@ class InferenceWorkerIT {
                 .setConfigProp("transaction.state.log.replication.factor", "1")
                 .setConfigProp("transaction.state.log.min.isr", "1")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                // As RTR's brokers run: every topic the worker uses must have been created explicitly.
+                .setConfigProp("auto.create.topics.enable", "false")
                 .build();
         cluster.format();
         cluster.startup();

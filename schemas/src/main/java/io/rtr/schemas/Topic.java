@@ -57,10 +57,18 @@ public record Topic<K, V>(String name, Supplier<Serde<K>> keySerdeFactory,
         return serde;
     }
 
-    /** Topic-level configs to create the topic with (the cleanup policy). */
+    /**
+     * Topic-level configs to create the topic with: the cleanup policy and, for a topic that is not
+     * compacted, no time limit ({@code retention.ms=-1}). The log is the audit trail, and audits
+     * and replays read back months (ARCHITECTURE.md); the broker's default retention (7 days)
+     * would silently cut them short. An operator who needs a limit sets one on the topic.
+     */
     public Map<String, String> topicConfigs() {
-        return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
-                compacted ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE);
+        if (compacted) {
+            return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        }
+        return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.RETENTION_MS_CONFIG, "-1");
     }
 
     /** An admin-client request creating this topic with its suggested partitions and configs. */

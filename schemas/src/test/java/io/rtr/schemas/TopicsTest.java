@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.rtr.schemas.registry.InMemorySchemaRegistryClient;
 import io.rtr.schemas.serde.AvroSerdeConfig;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
@@ -28,6 +31,20 @@ class TopicsTest {
     }
 
     @Test
+    void everyTopicConstantIsInAllSoThatItGetsCreated() throws IllegalAccessException {
+        // The brokers create no topic on first use: a constant left out of ALL would never be created.
+        List<Topic<?, ?>> constants = new ArrayList<>();
+        for (Field field : Topics.class.getDeclaredFields()) {
+            if (Modifier.isStatic(field.getModifiers()) && Topic.class.isAssignableFrom(field.getType())) {
+                constants.add((Topic<?, ?>) field.get(null));
+            }
+        }
+
+        assertThat(constants).hasSizeGreaterThanOrEqualTo(10);
+        assertThat(Topics.ALL).containsExactlyInAnyOrderElementsOf(constants);
+    }
+
+    @Test
     void studyKeyedTopicsShareOnePartitionCountSoJoinsAreCoPartitioned() {
         assertThat(List.of(Topics.INSTANCES, Topics.INSTANCES_REJECTED, Topics.STUDIES, Topics.SCORES,
                 Topics.WORKLIST, Topics.WORKLIST_ACTIONS))
@@ -41,6 +58,13 @@ class TopicsTest {
         assertThat(worklist.configs()).containsEntry("cleanup.policy", "compact");
         assertThat(worklist.numPartitions()).isEqualTo(Topics.STUDY_PARTITIONS);
         assertThat(Topics.SCORES.topicConfigs()).containsEntry("cleanup.policy", "delete");
+    }
+
+    @Test
+    void eventLogsKeepTheirRecordsWithoutTimeLimitBecauseTheyAreTheAuditTrail() {
+        assertThat(Topics.ALL).filteredOn(topic -> !topic.compacted())
+                .allSatisfy(topic -> assertThat(topic.topicConfigs()).containsEntry("retention.ms", "-1"));
+        assertThat(Topics.WORKLIST.topicConfigs()).doesNotContainKey("retention.ms");
     }
 
     @Test

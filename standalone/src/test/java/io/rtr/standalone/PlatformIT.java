@@ -60,6 +60,10 @@ class PlatformIT {
                 String policy = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topic.name()))
                         .get("cleanup.policy").value();
                 assertThat(policy).as(topic.name()).isEqualTo(topic.compacted() ? "compact" : "delete");
+                // Every setting the topic asks for (retention included) is what the broker applies.
+                Config applied = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topic.name()));
+                topic.topicConfigs().forEach((key, value) ->
+                        assertThat(applied.get(key).value()).as(topic.name() + " " + key).isEqualTo(value));
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.rtr.triage;
 
+import io.rtr.schemas.RequiredTopics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -26,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * </pre>
  * Without a file it uses Kafka on 127.0.0.1:9092, the registry on
  * 127.0.0.1:8081 and the built-in screening-mammography rules. The input and output topics must
- * exist ({@code io.rtr.schemas.Topics#ALL}). Stop it with Ctrl-C (SIGTERM), which closes it
- * cleanly; it exits with status 1 when Kafka Streams stops on an error.
+ * exist ({@code io.rtr.schemas.Topics#ALL}; the brokers create none on first use): it exits with
+ * status 1, naming the missing ones, when they do not. Stop it with Ctrl-C (SIGTERM), which closes
+ * it cleanly; it exits with status 1 when Kafka Streams stops on an error.
  */
 public final class TriageApp {
 
@@ -49,6 +51,14 @@ public final class TriageApp {
         Topology topology = TriageTopology.build(config);
         log.debug("Triage topology:\n{}", topology.describe());
 
+        try {
+            // The brokers create no topic on first use: without this, a missing input would leave the
+            // app idle and a missing output would block its producer, with only client WARN lines.
+            ExternalTopics.requireExisting(topology, config.streamsProperties(), "the triage app");
+        } catch (RequiredTopics.MissingTopicsException e) {
+            log.error(e.getMessage());
+            System.exit(1);
+        }
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean failed = new AtomicBoolean();

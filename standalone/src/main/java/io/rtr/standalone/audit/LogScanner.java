@@ -74,6 +74,9 @@ final class LogScanner implements AutoCloseable {
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "rtr-audit");
         // No group.id: the consumer is never a group member, so it cannot commit nor rebalance anyone.
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // Read-only: looking up a mistyped --topic on a broker that creates topics on first use
+        // would otherwise leave an empty topic of that name behind instead of failing.
+        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         // The inference worker writes transactionally: aborted scores never happened, so never show them.
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         // Only consulted when retention deletes records under a running scan: what is gone cannot be

@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * A single-node Kafka 4 cluster (KRaft broker and controller in one process) running inside this JVM.
  *
  * <p>The log directory is formatted on first start and reused afterwards, so topics and records
- * survive a restart on the same directory. The quorum is static ({@code controller.quorum.voters}),
+ * survive a restart on the same directory. Topics are never created on first use
+ * ({@code auto.create.topics.enable=false}): whoever needs one creates it with an admin client. The quorum is static ({@code controller.quorum.voters}),
  * which lets the ports change between restarts: a test may start on free ports each time.
  */
 public final class EmbeddedKafka implements AutoCloseable {
@@ -203,6 +204,11 @@ public final class EmbeddedKafka implements AutoCloseable {
             props.put("default.replication.factor", "1");
             props.put("min.insync.replicas", "1");
             props.put("group.initial.rebalance.delay.ms", "0");
+            // Every topic is created on purpose, with its partitions and cleanup policy (Platform,
+            // PipelineTopics). A broker that creates topics on first use turns a typo, or a client
+            // started before the topics were made, into a silent 1-partition topic with the
+            // default cleanup policy: wrong for the study-keyed and compacted topics, and hard to spot.
+            props.put("auto.create.topics.enable", "false");
             // Small enough for a laptop and for compaction of the registry topic to kick in.
             props.put("log.segment.bytes", Integer.toString(64 * 1024 * 1024));
             props.put("log.cleaner.dedupe.buffer.size", Integer.toString(4 * 1024 * 1024));

@@ -1,5 +1,7 @@
 package io.rtr.standalone.pipeline;
 
+import io.rtr.schemas.RequiredTopics;
+import io.rtr.schemas.Topic;
 import io.rtr.schemas.Topics;
 import io.rtr.schemas.serde.AvroSerdeConfig;
 import io.rtr.standalone.Platform;
@@ -34,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +79,11 @@ public final class Pipeline implements AutoCloseable {
         long started = System.nanoTime();
         Deque<AutoCloseable> running = new ArrayDeque<>();
         try {
+            // Connect's source producers wait forever for a missing topic's metadata (max.block.ms is
+            // Long.MAX_VALUE there) and the broker creates none on first use: check before anything starts.
+            RequiredTopics.requireExisting(
+                    Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrapServers()),
+                    Topics.ALL.stream().map(Topic::name).toList(), "the pipeline");
             Files.createDirectories(config.configDir());
             String secret = pseudonymSecret(config.configDir());
             prepareDatabase(platform);

@@ -1,6 +1,7 @@
 package io.rtr.standalone.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,6 +28,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -401,6 +403,22 @@ class AuditCommandsIT {
     }
 
     // --- helpers ------------------------------------------------------------------------------------
+
+    @Test
+    void exportOfATopicThatDoesNotExistFailsNamingItAndCreatesNothing() throws Exception {
+        LogCliRun run = cli("export", "--topic", "rtr.scroes", "--from", "2026-01-01T10:00:00Z",
+                "--to", "2026-01-01T11:00:00Z");
+
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.errorLines()).singleElement().asString()
+                .contains("topic 'rtr.scroes' does not exist on " + platform.bootstrapServers());
+        // A broker that auto-creates answers the lookup at once and creates the topic just after: watch a while.
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                platform.bootstrapServers()))) {
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> !admin.listTopics().names().get(30, TimeUnit.SECONDS).contains("rtr.scroes"));
+        }
+    }
 
     private static LogCliRun cli(String command, String... words) {
         return LogCliRun.run(platform, command, words);

@@ -23,9 +23,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 class EmbeddedKafkaIT {
@@ -85,6 +87,47 @@ class EmbeddedKafkaIT {
         }
         produce(kafka, topic, List.of("after restart"));
         assertThat(consumeAll(kafka, topic, 2)).containsExactly("before restart", "after restart");
+    }
+
+    @Test
+    void aProduceToATopicNobodyCreatedIsRefusedAndCreatesNothing() throws Exception {
+        String typo = "typo-" + UUID.randomUUID();
+        Map<String, Object> producerConfig = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                // How long send waits for the topic's metadata; with auto-creation it would come at once.
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 3_000);
+        try (KafkaProducer<String, String> producer =
+                     new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer())) {
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>(typo, "key", "value")).get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(org.apache.kafka.common.errors.TimeoutException.class)
+                    .hasMessageContaining(typo).hasMessageContaining("not present in metadata");
+        }
+
+        assertStaysAbsent(typo);
+    }
+
+    @Test
+    void aConsumerLookingUpATopicNobodyCreatedFindsNothingAndCreatesNothing() {
+        String typo = "typo-" + UUID.randomUUID();
+        // The consumer's default allow.auto.create.topics=true leaves the decision to the broker.
+        Map<String, Object> consumerConfig = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
+        try (KafkaConsumer<String, String> consumer =
+                     new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new StringDeserializer())) {
+            assertThat(consumer.partitionsFor(typo, Duration.ofSeconds(30))).isEmpty();
+        }
+
+        assertStaysAbsent(typo);
+    }
+
+    /** A broker that auto-creates answers the lookup at once and creates the topic just after: watch a while. */
+    private static void assertStaysAbsent(String topic) {
+        try (Admin admin = admin(kafka)) {
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> !admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic));
+        }
     }
 
     static Admin admin(EmbeddedKafka kafka) {

@@ -7,8 +7,13 @@ import io.rtr.inference.phantom.PhantomGenerator;
 import io.rtr.inference.phantom.PhantomGenerator.Laterality;
 import io.rtr.inference.phantom.PhantomGenerator.Lesion;
 import io.rtr.inference.phantom.PhantomGenerator.View;
+import io.rtr.schemas.Topic;
+import io.rtr.schemas.Topics;
 import io.rtr.standalone.Platform;
 import io.rtr.standalone.PlatformConfig;
+import io.rtr.standalone.registry.EmbeddedSchemaRegistry;
+import io.rtr.triage.TriageConfig;
+import io.rtr.triage.priority.PrioritizationConfig;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,6 +28,12 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,6 +109,26 @@ class PipelineIT {
                 .until(() -> archived(top.studyUid()));
         assertThat(worklist(clean.studyInstanceUid(), suspicious.studyInstanceUid()))
                 .extracting(Row::studyUid).containsExactly(clean.studyInstanceUid());
+    }
+
+    @Test
+    void everyTopicOnTheBrokerIsACentralTopicOrOneThatKafkaOrStreamsOwns() throws Exception {
+        // The broker creates no topic on first use, so a component using a topic that is not in
+        // Topics.ALL either fails (and the other tests with it) or created it on purpose: then it shows here.
+        Set<String> topics;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                platform.bootstrapServers()))) {
+            topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get(30, TimeUnit.SECONDS);
+        }
+        List<String> central = Topics.ALL.stream().map(Topic::name).toList();
+
+        assertThat(topics).containsAll(central);
+        assertThat(topics).allSatisfy(topic -> assertThat(central.contains(topic)
+                || topic.equals(EmbeddedSchemaRegistry.DEFAULT_TOPIC)
+                || topic.startsWith("__")
+                || topic.startsWith(TriageConfig.APPLICATION_ID_DEFAULT + "-")
+                || topic.startsWith(PrioritizationConfig.APPLICATION_ID_DEFAULT + "-"))
+                .as("%s is neither in Topics.ALL nor the registry's, Kafka's or a Streams app's own", topic).isTrue());
     }
 
     @Test

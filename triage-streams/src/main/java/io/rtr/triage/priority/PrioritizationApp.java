@@ -1,5 +1,7 @@
 package io.rtr.triage.priority;
 
+import io.rtr.schemas.RequiredTopics;
+import io.rtr.triage.ExternalTopics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -29,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * {@code priority.assignment.subspecialty.readers=breast=dr-a|dr-b}. Without a file it uses Kafka
  * on 127.0.0.1:9092 and the registry on 127.0.0.1:8081, and puts every study not assigned by its
  * order into the shared pool. The input and output topics must exist
- * ({@code io.rtr.schemas.Topics#ALL}). Stop it with Ctrl-C (SIGTERM), which closes it cleanly; it
- * exits with status 1 when Kafka Streams stops on an error.
+ * ({@code io.rtr.schemas.Topics#ALL}; the brokers create none on first use): it exits with status
+ * 1, naming the missing ones, when they do not. Stop it with Ctrl-C (SIGTERM), which closes it
+ * cleanly; it exits with status 1 when Kafka Streams stops on an error.
  */
 public final class PrioritizationApp {
 
@@ -51,6 +54,14 @@ public final class PrioritizationApp {
         Topology topology = PrioritizationTopology.build(config);
         log.debug("Prioritization topology:\n{}", topology.describe());
 
+        try {
+            // The brokers create no topic on first use: without this, a missing input would leave the
+            // app idle and a missing output would block its producer, with only client WARN lines.
+            ExternalTopics.requireExisting(topology, config.streamsProperties(), "the prioritization app");
+        } catch (RequiredTopics.MissingTopicsException e) {
+            log.error(e.getMessage());
+            System.exit(1);
+        }
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean failed = new AtomicBoolean();
