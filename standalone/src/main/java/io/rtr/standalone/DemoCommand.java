@@ -3,16 +3,22 @@ package io.rtr.standalone;
 import io.rtr.standalone.pipeline.Pipeline;
 import io.rtr.standalone.pipeline.PipelineConfig;
 import io.rtr.standalone.postgres.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code rtr demo}: starts the embedded platform, prints its endpoints and runs until interrupted. */
 final class DemoCommand implements CliCommand {
+
+    private static final Logger log = LoggerFactory.getLogger(DemoCommand.class);
 
     static final String DATA_DIR = "--data-dir";
     static final String KAFKA_PORT = "--kafka-port";
@@ -95,15 +101,7 @@ final class DemoCommand implements CliCommand {
             platform.close();
             throw e;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                pipeline.close();
-            } finally {
-                platform.close();
-                stopped.countDown();
-            }
-        }, "rtr-shutdown"));
+        CountDownLatch stopped = stopAtExit(pipeline, platform);
         out.print(endpoints(platform));
         pipeline.endpoints(config.host(), pipelineConfig.aeTitle())
                 .forEach((what, where) -> out.printf("  %-18s %s%n", what, where));
@@ -126,10 +124,38 @@ final class DemoCommand implements CliCommand {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            pipeline.close();
-            platform.close();
+            stop(pipeline, platform);
         }
         return 0;
+    }
+
+    /**
+     * Registers the one shutdown hook that stops {@code pipeline} and then {@code platform} when the
+     * JVM exits (Ctrl-C, SIGTERM); the latch opens when it is done. Postgres' own exit hook is
+     * removed: the JVM would run it at the same time as this one, and it stopped the database under
+     * the Debezium connectors, the worklist sink and the worklist API while they were stopping.
+     */
+    static CountDownLatch stopAtExit(AutoCloseable pipeline, Platform platform) {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop(pipeline, platform);
+            stopped.countDown();
+        }, "rtr-shutdown"));
+        platform.postgres().stopOnlyOnClose();
+        return stopped;
+    }
+
+    /** Stops the pipeline, then the platform under it, even if the pipeline fails to stop. */
+    private static void stop(AutoCloseable pipeline, Platform platform) {
+        Deque<AutoCloseable> running = new ArrayDeque<>();
+        running.push(platform);
+        running.push(pipeline);
+        Exception failure = new IllegalStateException("rtr demo did not stop cleanly");
+        Shutdown.closeAll(running, failure);
+        if (failure.getSuppressed().length > 0) {
+            log.error("rtr demo did not stop cleanly; a component named below may have left a port or a"
+                    + " process behind (a Postgres process is stopped with pg_ctl stop -D DATA/postgres)", failure);
+        }
     }
 
     /** The endpoints table printed once everything is up. */
