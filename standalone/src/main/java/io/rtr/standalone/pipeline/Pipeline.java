@@ -99,6 +99,10 @@ public final class Pipeline implements AutoCloseable {
             Thread inferenceThread = new Thread(inference, "rtr-inference-worker");
             inferenceThread.start();
             running.push(() -> {
+                // The Streams apps only talk to Kafka: they are told to stop here and wind down while
+                // the inference worker finishes its round; the two steps after this one wait for them.
+                prioritization.close(Duration.ZERO);
+                triage.close(Duration.ZERO);
                 inference.close();
                 inferenceThread.join(TimeUnit.SECONDS.toMillis(30));
             });
