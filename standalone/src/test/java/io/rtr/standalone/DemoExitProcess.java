@@ -12,9 +12,10 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The process {@link DemoShutdownIT} stops with SIGTERM: the platform with the demo's exit hook,
  * and in place of the pipeline a component that uses Postgres while it stops, as the Debezium
- * connectors and the worklist sink do. It prints {@value #READY} once up, then waits to be stopped.
+ * connectors and the worklist sink do, or one that never stops. It prints {@value #READY} once up,
+ * then waits to be stopped.
  *
- * <p>Run as {@code java -cp TEST_CLASSPATH io.rtr.standalone.DemoExitProcess DATA_DIR}.
+ * <p>Run as {@code java -cp TEST_CLASSPATH io.rtr.standalone.DemoExitProcess DATA_DIR [hang]}.
  */
 public final class DemoExitProcess {
 
@@ -27,10 +28,18 @@ public final class DemoExitProcess {
     private DemoExitProcess() {
     }
 
-    /** Starts the platform on free ports under the data folder given as the only argument. */
+    /** The bound given to the demo's hook: short, so that the test of a hanging stage is quick. */
+    static final Duration PIPELINE_BOUND = Duration.ofSeconds(3);
+
+    /**
+     * Starts the platform on free ports under the data folder given as the first argument; with
+     * {@code hang} as the second, the pipeline's stand-in never finishes stopping.
+     */
     public static void main(String[] args) throws InterruptedException {
         Platform platform = Platform.start(PlatformConfig.forTests(Path.of(args[0])));
-        DemoCommand.stopAtExit(new PostgresUser(platform.postgres()), platform);
+        boolean hang = args.length > 1 && args[1].equals("hang");
+        AutoCloseable pipeline = hang ? () -> new CountDownLatch(1).await() : new PostgresUser(platform.postgres());
+        DemoCommand.stopAtExit(pipeline, platform, PIPELINE_BOUND);
         System.out.println(READY + platform.postgres().port());
         System.out.flush();
         new CountDownLatch(1).await();

@@ -9,6 +9,8 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,37 +25,63 @@ class DemoShutdownIT {
 
     @Test
     void sigtermStopsPostgresOnlyAfterTheComponentsThatUseIt() throws Exception {
+        Stopped child = startAndSigterm();
+
+        assertThat(child.output()).as("child output").contains(DemoExitProcess.USER_STOPPED)
+                .doesNotContain(DemoExitProcess.USER_LOST_POSTGRES);
+        assertNotListening(child.postgresPort());
+    }
+
+    @Test
+    void aStageThatNeverStopsDoesNotKeepTheProcessOrPostgresRunning() throws Exception {
+        Stopped child = startAndSigterm("hang");
+
+        assertThat(child.output()).as("child output")
+                .contains("pipeline did not stop within " + DemoExitProcess.PIPELINE_BOUND.toSeconds() + " s")
+                .contains("Platform stopped");
+        assertNotListening(child.postgresPort());
+    }
+
+    /** Runs {@link DemoExitProcess} until it is up, sends SIGTERM and waits (bounded) for it to exit. */
+    private Stopped startAndSigterm(String... extraArgs) throws Exception {
         Path output = dir.resolve("child.log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                DemoExitProcess.class.getName(), dir.resolve("data").toString())
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                DemoExitProcess.class.getName(), dir.resolve("data").toString()));
+        command.addAll(List.of(extraArgs));
+        Process child = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile())
                 .start();
-        int postgresPort;
         try {
             await().atMost(Duration.ofMinutes(2))
                     .until(() -> !child.isAlive() || Files.readString(output).contains(DemoExitProcess.READY));
             assertThat(child.isAlive()).as("child still running; its output:%n%s", Files.readString(output))
                     .isTrue();
-            postgresPort = port(Files.readString(output));
+            int postgresPort = port(Files.readString(output));
 
             child.destroy();
 
             assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("child exited within 60 s").isTrue();
+            return new Stopped(Files.readString(output), postgresPort);
         } finally {
             child.destroyForcibly();
         }
-        String log = Files.readString(output);
-        assertThat(log).as("child output").contains(DemoExitProcess.USER_STOPPED)
-                .doesNotContain(DemoExitProcess.USER_LOST_POSTGRES);
-        assertThatThrownBy(() -> new Socket().connect(new InetSocketAddress("127.0.0.1", postgresPort), 1000))
-                .as("Postgres stopped with the JVM, not left running")
-                .isInstanceOf(IOException.class);
+    }
+
+    private static void assertNotListening(int port) {
+        assertThatThrownBy(() -> {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            }
+        }).as("Postgres stopped with the JVM, not left running").isInstanceOf(IOException.class);
     }
 
     private static int port(String output) {
         int at = output.indexOf(DemoExitProcess.READY) + DemoExitProcess.READY.length();
         return Integer.parseInt(output.substring(at, output.indexOf('\n', at)).strip());
+    }
+
+    private record Stopped(String output, int postgresPort) {
     }
 }
