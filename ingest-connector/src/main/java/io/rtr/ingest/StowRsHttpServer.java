@@ -37,6 +37,7 @@ final class StowRsHttpServer implements Closeable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final StowRsService service;
+    private final AtomicInteger inProgress = new AtomicInteger();
 
     private StowRsHttpServer(HttpServer server, ExecutorService executor, StowRsService service) {
         this.server = server;
@@ -74,6 +75,15 @@ final class StowRsHttpServer implements Closeable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        inProgress.incrementAndGet();
+        try {
+            answer(exchange);
+        } finally {
+            inProgress.decrementAndGet();
+        }
+    }
+
+    private void answer(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             String rest = path.substring(Math.min(path.length(), STUDIES_PATH.length()));
@@ -151,8 +161,9 @@ final class StowRsHttpServer implements Closeable {
     @Override
     public void close() {
         int port = port();
-        // A short grace period lets a request in progress finish answering its sender.
-        server.stop(1);
+        // A short grace period lets a request in progress finish answering its sender. Only then:
+        // JDK 17's server waits out the whole period even when idle (JDK-8304065, fixed in 21).
+        server.stop(inProgress.get() > 0 ? 1 : 0);
         executor.shutdownNow();
         try {
             if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {

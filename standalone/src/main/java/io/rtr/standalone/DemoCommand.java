@@ -3,16 +3,28 @@ package io.rtr.standalone;
 import io.rtr.standalone.pipeline.Pipeline;
 import io.rtr.standalone.pipeline.PipelineConfig;
 import io.rtr.standalone.postgres.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code rtr demo}: starts the embedded platform, prints its endpoints and runs until interrupted. */
 final class DemoCommand implements CliCommand {
+
+    private static final Logger log = LoggerFactory.getLogger(DemoCommand.class);
+    /**
+     * Longer than the stages' own bounds (30 s for the Streams apps and the inference worker's
+     * thread, 5 s per Connect task), short enough that Ctrl-C ends the demo within about a minute.
+     */
+    static final Duration PIPELINE_STOP_BOUND = Duration.ofSeconds(60);
 
     static final String DATA_DIR = "--data-dir";
     static final String KAFKA_PORT = "--kafka-port";
@@ -110,15 +122,7 @@ final class DemoCommand implements CliCommand {
             platform.close();
             throw e;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                pipeline.close();
-            } finally {
-                platform.close();
-                stopped.countDown();
-            }
-        }, "rtr-shutdown"));
+        CountDownLatch stopped = stopAtExit(pipeline, platform, PIPELINE_STOP_BOUND);
         out.print(endpoints(platform));
         pipeline.endpoints(config.host(), pipelineConfig.aeTitle())
                 .forEach((what, where) -> out.printf("  %-18s %s%n", what, where));
@@ -141,10 +145,41 @@ final class DemoCommand implements CliCommand {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            pipeline.close();
-            platform.close();
+            stop(pipeline, platform, PIPELINE_STOP_BOUND);
         }
         return 0;
+    }
+
+    /**
+     * Registers the one shutdown hook that stops {@code pipeline} and then {@code platform} when the
+     * JVM exits (Ctrl-C, SIGTERM); the latch opens when it is done. Postgres' own exit hook is
+     * removed: the JVM would run it at the same time as this one, and it stopped the database under
+     * the Debezium connectors, the worklist sink and the worklist API while they were stopping.
+     *
+     * @param pipelineBound how long the pipeline may take to stop before the platform is stopped
+     *                      anyway: a stage that hangs must not keep the JVM, Kafka and Postgres running
+     */
+    static CountDownLatch stopAtExit(AutoCloseable pipeline, Platform platform, Duration pipelineBound) {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop(pipeline, platform, pipelineBound);
+            stopped.countDown();
+        }, "rtr-shutdown"));
+        platform.postgres().stopOnlyOnClose();
+        return stopped;
+    }
+
+    /** Stops the pipeline, then the platform under it, even if the pipeline fails or hangs. */
+    private static void stop(AutoCloseable pipeline, Platform platform, Duration pipelineBound) {
+        Deque<AutoCloseable> running = new ArrayDeque<>();
+        running.push(platform);
+        running.push(() -> Shutdown.closeWithin(pipeline, pipelineBound, "pipeline"));
+        Exception failure = new IllegalStateException("rtr demo did not stop cleanly");
+        Shutdown.closeAll(running, failure);
+        if (failure.getSuppressed().length > 0) {
+            log.error("rtr demo did not stop cleanly; a component named below may have left a port or a"
+                    + " process behind (a Postgres process is stopped with pg_ctl stop -D DATA/postgres)", failure);
+        }
     }
 
     /** The endpoints table printed once everything is up. */

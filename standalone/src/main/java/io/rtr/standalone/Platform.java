@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The infrastructure of the pipeline in one process: a Kafka broker, a schema registry kept in
  * Kafka, and Postgres, with their data under one folder ({@link PlatformConfig}). Started in that
- * order (each depends on the one before), stopped in reverse.
+ * order (each depends on the one before), stopped in reverse. Postgres, a process of its own, is
+ * also stopped if the JVM exits without {@link #close()}, unless the owner takes that over with
+ * {@link EmbeddedPostgres#stopOnlyOnClose()} to stop it after the components that use it.
  */
 public final class Platform implements AutoCloseable {
 

@@ -143,6 +143,20 @@ public final class EmbeddedConnect implements AutoCloseable {
         await(deleted, "delete connector " + name);
     }
 
+    /**
+     * Stops connector {@code name} and waits until its tasks have stopped, keeping its configuration;
+     * does nothing when there is no such connector.
+     */
+    public void stopConnector(String name) {
+        if (!herder.connectors().contains(name)) {
+            return;
+        }
+        FutureCallback<Void> stopped = new FutureCallback<>();
+        herder.stopConnector(name, stopped);
+        await(stopped, "stop connector " + name);
+        log.info("Connector {} stopped", name);
+    }
+
     /** Each connector's state: "UP" when it and all its tasks run, else what they are. */
     public Map<String, String> health() {
         Map<String, String> health = new HashMap<>();

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * Connect worker with the DICOM ingest connector, the RIS order capture, the worklist sink and the
  * capture of radiologists' actions; the triage and prioritization Kafka Streams apps; the
  * inference worker with the bundled reference model; and the HTTP front door (worklist page and
- * API, /health, /metrics). Started in data-flow order, stopped in reverse.
+ * API, /health, /metrics). Started in data-flow order, stopped in reverse (see {@link #close()}).
  */
 public final class Pipeline implements AutoCloseable {
 
@@ -107,12 +107,20 @@ public final class Pipeline implements AutoCloseable {
             Thread inferenceThread = new Thread(inference, "rtr-inference-worker");
             inferenceThread.start();
             running.push(() -> {
+                // The Streams apps only talk to Kafka: they are told to stop here and wind down while
+                // the inference worker finishes its round; the two steps after this one wait for them.
+                prioritization.close(Duration.ZERO);
+                triage.close(Duration.ZERO);
                 inference.close();
                 inferenceThread.join(TimeUnit.SECONDS.toMillis(30));
             });
 
             int dicomPort = config.dicomPort() == 0 ? freePort() : config.dicomPort();
             int stowPort = freePort();
+            // The front doors stop first, so nothing new is accepted while the stages stop: the HTTP
+            // door, then the DICOM ingest connector (its SCP and the STOW-RS endpoint the HTTP door
+            // forwards to). Pushed before the connector exists, and a no-op until it does.
+            running.push(() -> connect.stopConnector(INGEST_CONNECTOR));
             HttpFrontDoor http = HttpFrontDoor.start(platform, config, connect,
                     Map.of("triage", triage, "prioritization", prioritization),
                     Map.of("inference worker", inferenceThread::isAlive), new StowProxy(config.host(), stowPort));
@@ -164,7 +172,13 @@ public final class Pipeline implements AutoCloseable {
         return endpoints;
     }
 
-    /** Stops every stage in reverse order, even if one fails. Idempotent. */
+    /**
+     * Stops every stage, even if one fails, in reverse dependency order: the HTTP door and the DICOM
+     * ingest connector (nothing new is accepted), the inference worker and the Streams apps, then the
+     * Connect worker with the connectors that use Postgres (the Debezium captures and the worklist
+     * sink), so the platform under them can stop next without pulling anything from under a user.
+     * Idempotent.
+     */
     @Override
     public synchronized void close() {
         if (closed) {

@@ -43,6 +43,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private final String database;
     private final String username;
     private final String password;
+    /**
+     * Stops the server when the JVM exits without {@link #close()}: Postgres is a process of its own
+     * and would otherwise outlive the JVM, holding its port and data directory. Null once
+     * {@link #stopOnlyOnClose()} or {@link #close()} removed it.
+     */
+    private Thread exitHook;
 
     private EmbeddedPostgres(io.zonky.test.db.postgres.embedded.EmbeddedPostgres postgres, String host, Path dataDir,
                              String database, String username, String password) {
@@ -52,6 +58,25 @@ public final class EmbeddedPostgres implements AutoCloseable {
         this.database = database;
         this.username = username;
         this.password = password;
+    }
+
+    /**
+     * Leaves stopping the server at JVM exit to the caller, whose own shutdown hook must close it
+     * after everything that uses it. Without this the server is stopped at exit by a hook of its
+     * own, which the JVM runs concurrently with every other hook: it would stop Postgres under the
+     * Debezium connectors, the worklist sink and the worklist API while they are being stopped.
+     */
+    public synchronized void stopOnlyOnClose() {
+        if (exitHook == null) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(exitHook);
+        } catch (IllegalStateException e) {
+            // The JVM is exiting already and the hook may be running: it stays, nothing can remove it now.
+            return;
+        }
+        exitHook = null;
     }
 
     /** Starts building a server whose data directory is {@code dataDir}. */
@@ -97,11 +122,26 @@ public final class EmbeddedPostgres implements AutoCloseable {
     /** Stops the server ({@code pg_ctl stop}, fast mode) and waits for it. Idempotent. */
     @Override
     public void close() {
+        // A closed server needs no exit hook; removing it also lets the JVM forget this instance.
+        stopOnlyOnClose();
         try {
             postgres.close();
             log.info("Postgres stopped");
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot stop Postgres in " + dataDir, e);
+        }
+    }
+
+    private synchronized void stopAtExit() {
+        exitHook = new Thread(this::stopFromExitHook, "rtr-postgres-exit");
+        Runtime.getRuntime().addShutdownHook(exitHook);
+    }
+
+    private void stopFromExitHook() {
+        try {
+            postgres.close();
+        } catch (IOException e) {
+            log.error("Cannot stop Postgres in {} at exit ({}); stop it with pg_ctl stop -D {}", dataDir, e, dataDir);
         }
     }
 
@@ -168,6 +208,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
                         .setServerConfig("wal_level", "logical")
                         .setServerConfig("max_wal_senders", Integer.toString(maxWalSenders))
                         .setServerConfig("max_replication_slots", Integer.toString(maxReplicationSlots))
+                        // zonky's hook could not be removed again: ours can (stopOnlyOnClose).
+                        .setRegisterShutdownHook(false)
                         .start();
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot start Postgres in " + dir, e);
@@ -179,6 +221,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 throw new IllegalStateException("Cannot create the '" + database + "' database and user", e);
             }
             EmbeddedPostgres result = new EmbeddedPostgres(postgres, host, dir, database, username, password);
+            result.stopAtExit();
             log.info("Postgres started at {} (user {}, data {}) in {} ms", result.jdbcUrl(), username, dir,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             return result;
