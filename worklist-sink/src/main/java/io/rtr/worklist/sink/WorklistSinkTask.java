@@ -48,6 +48,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every put() commits before it returns, so the default flush/preCommit (commit what was put)
  * is exactly right and nothing is buffered across calls.
+ *
+ * <p>Unless archive.retention.ms is -1, the task also purges archived rows past the retention on a
+ * thread of its own ({@link ArchivePurgeSchedule}, {@link ArchivePurger}): once at start, then every
+ * archive.purge.interval.ms. Every task schedules it and an advisory lock lets one run at a time.
  */
 public final class WorklistSinkTask extends SinkTask {
 
