@@ -22,8 +22,11 @@ final class ArchivePurgeSchedule implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ArchivePurgeSchedule.class);
 
-    /** Longest wait in {@link #close} for a batch in flight before its connection is closed under it. */
-    private static final Duration STOP_WAIT = Duration.ofSeconds(10);
+    /**
+     * Longest wait in {@link #close} for a run in flight (within Connect's graceful task shutdown);
+     * a run still going then ends after its current batch and closes its connection itself.
+     */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(2);
 
     private final ArchivePurger purger;
     private final Duration retention;
@@ -66,25 +69,34 @@ final class ArchivePurgeSchedule implements AutoCloseable {
                     + " owns the tables.", SqlErrors.describe(e), interval);
         } catch (RuntimeException e) {
             log.error("Purge of archived worklist rows failed unexpectedly; retried in {}", interval, e);
+        } finally {
+            if (stopping) {
+                purger.close();
+            }
         }
         return null;
     }
 
-    /** Stops the schedule, lets a batch in flight finish (bounded), and closes the connection. */
+    /**
+     * Stops the schedule: no new run starts, a run in flight stops after its current batch (which
+     * commits or rolls back as a whole). Waits for it a bounded time; the connection is closed by
+     * whichever side finishes last, never under a running statement.
+     */
     @Override
     public void close() {
         stopping = true;
         executor.shutdown();
         try {
-            if (!executor.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                log.warn("Archive purge still running after {}; closing its connection", STOP_WAIT);
-                executor.shutdownNow();
+            if (executor.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                purger.close();
+            } else {
+                log.info("Archive purge still finishing a batch after {}; it stops after it", STOP_WAIT);
             }
         } catch (InterruptedException e) {
-            executor.shutdownNow();
+            if (executor.isTerminated()) {
+                purger.close();
+            }
             Thread.currentThread().interrupt();
-        } finally {
-            purger.close();
         }
     }
 }
