@@ -22,10 +22,7 @@ final class ArchivePurgeSchedule implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ArchivePurgeSchedule.class);
 
-    /**
-     * Longest wait in {@link #close} for a run in flight (within Connect's graceful task shutdown);
-     * a run still going then ends after its current batch and closes its connection itself.
-     */
+    /** Longest wait in {@link #close} for a run in flight; it ends after its current batch anyway. */
     private static final Duration STOP_WAIT = Duration.ofSeconds(2);
 
     private final ArchivePurger purger;
@@ -70,32 +67,27 @@ final class ArchivePurgeSchedule implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("Purge of archived worklist rows failed unexpectedly; retried in {}", interval, e);
         } finally {
-            if (stopping) {
-                purger.close();
-            }
+            // Runs are an interval apart (an hour by default): no idle backend per task in between,
+            // and no connection that went stale meanwhile.
+            purger.close();
         }
         return null;
     }
 
     /**
-     * Stops the schedule: no new run starts, a run in flight stops after its current batch (which
-     * commits or rolls back as a whole). Waits for it a bounded time; the connection is closed by
-     * whichever side finishes last, never under a running statement.
+     * Stops the schedule: no new run starts, and a run in flight stops after its current batch
+     * (which commits or rolls back as a whole) and closes its connection, as every run does. Waits
+     * for it a bounded time, within Connect's graceful task shutdown.
      */
     @Override
     public void close() {
         stopping = true;
         executor.shutdown();
         try {
-            if (executor.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                purger.close();
-            } else {
+            if (!executor.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 log.info("Archive purge still finishing a batch after {}; it stops after it", STOP_WAIT);
             }
         } catch (InterruptedException e) {
-            if (executor.isTerminated()) {
-                purger.close();
-            }
             Thread.currentThread().interrupt();
         }
     }
