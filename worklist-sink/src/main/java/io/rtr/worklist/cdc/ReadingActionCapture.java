@@ -57,7 +57,10 @@ public final class ReadingActionCapture {
         // Actions taken before the capture first ran still close the loop; consumers drop the
         // ones they have seen by actionId, so a re-snapshot is harmless.
         config.put("snapshot.mode", "initial");
-        // reading_action is append-only; a delete needs no tombstone on a topic that is not compacted.
+        // The API only inserts; the sink's archive purge deletes the actions of studies archived past
+        // the retention (ArchivePurger). The transform drops those deletes (an action that happened
+        // cannot un-happen; the topic keeps it), and rtr.worklist.actions is not compacted, so a
+        // delete needs no tombstone either.
         config.put("tombstones.on.delete", "false");
         // worklist_entry, in the same database, changes far more often than reading_action. Without
         // heartbeats the slot's confirmed position would only move with an action, and Postgres would

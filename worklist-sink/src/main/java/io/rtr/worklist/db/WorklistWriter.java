@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes {@link WorklistChange}s into {@code worklist_entry}: batched version-guarded upserts and
- * tombstone archiving, one transaction per {@link #write} call.
+ * tombstone archiving, one transaction per {@link #write} call. Each transaction holds the write
+ * lock shared, so that it never overlaps a batch of the {@link ArchivePurger}; an insert of a purged
+ * study at a version its marker covers is dropped by the table's trigger (V6__archive_purge.sql).
  *
  * <p>Owns one JDBC connection, opened on first use and dropped after a failure that
  * {@link SqlErrors} calls retriable, so the next call reconnects. Not thread-safe: one writer per
@@ -36,6 +38,7 @@ public final class WorklistWriter implements AutoCloseable {
     private Connection connection;
     private PreparedStatement upsert;
     private PreparedStatement archive;
+    private PreparedStatement writeLock;
 
     /**
      * A writer for the database at {@code url} (a {@code jdbc:postgresql:} URL) with driver
@@ -59,6 +62,8 @@ public final class WorklistWriter implements AutoCloseable {
         }
         Connection c = connection();
         try {
+            // Shared with every other writer; a purge batch takes it exclusively (see ArchivePurger).
+            writeLockStatement(c).execute();
             WriteResult result = WriteResult.EMPTY;
             int start = 0;
             while (start < changes.size()) {
@@ -157,6 +162,14 @@ public final class WorklistWriter implements AutoCloseable {
         return upsert;
     }
 
+    private PreparedStatement writeLockStatement(Connection c) throws SQLException {
+        if (writeLock == null) {
+            writeLock = c.prepareStatement("SELECT pg_advisory_xact_lock_shared(?)");
+            writeLock.setLong(1, ArchivePurger.WRITE_LOCK);
+        }
+        return writeLock;
+    }
+
     private PreparedStatement archiveStatement(Connection c) throws SQLException {
         if (archive == null) {
             archive = c.prepareStatement(WorklistSql.ARCHIVE);
@@ -191,6 +204,7 @@ public final class WorklistWriter implements AutoCloseable {
         connection = null;
         upsert = null;
         archive = null;
+        writeLock = null;
     }
 
     /** Closes the connection; a later {@link #write} opens a new one. */

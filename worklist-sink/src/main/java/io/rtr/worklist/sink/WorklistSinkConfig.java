@@ -4,6 +4,7 @@ import io.rtr.schemas.serde.AvroSerdeConfig;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -17,6 +18,7 @@ public final class WorklistSinkConfig extends AbstractConfig {
     private static final String WRITES_GROUP = "Writes";
     private static final String RETRIES_GROUP = "Retries";
     private static final String REGISTRY_GROUP = "Schema registry";
+    private static final String RETENTION_GROUP = "Retention";
 
     public static final String CONNECTION_URL_CONFIG = "connection.url";
     public static final String CONNECTION_URL_DOC = "JDBC URL of the worklist database,"
@@ -61,6 +63,26 @@ public final class WorklistSinkConfig extends AbstractConfig {
     public static final String RETRY_BACKOFF_MAX_MS_DOC = "Longest wait between retries; at least retry.backoff.ms."
             + " With the defaults a task rides out about 3 minutes of database downtime.";
 
+    public static final String ARCHIVE_RETENTION_MS_CONFIG = "archive.retention.ms";
+    public static final long ARCHIVE_RETENTION_MS_DEFAULT = Duration.ofDays(30).toMillis();
+    public static final String ARCHIVE_RETENTION_MS_DOC = "Milliseconds an archived worklist row (a study"
+            + " whose tombstone arrived) is kept before the sink purges it with its reading_action rows;"
+            + " a marker of the study's UID and last version stays, so a replayed old record cannot reopen"
+            + " it. -1 keeps archived rows forever. Default 30 days. The Kafka topics remain the audit"
+            + " trail; this only bounds the tables.";
+
+    public static final String ARCHIVE_PURGE_INTERVAL_MS_CONFIG = "archive.purge.interval.ms";
+    public static final long ARCHIVE_PURGE_INTERVAL_MS_DEFAULT = Duration.ofHours(1).toMillis();
+    public static final String ARCHIVE_PURGE_INTERVAL_MS_DOC = "Milliseconds between purges of archived rows;"
+            + " a task also purges once when it starts. One task purges at a time (a Postgres advisory"
+            + " lock); the others skip that run.";
+
+    public static final String ARCHIVE_PURGE_BATCH_SIZE_CONFIG = "archive.purge.batch.size";
+    public static final int ARCHIVE_PURGE_BATCH_SIZE_DEFAULT = 1000;
+    public static final String ARCHIVE_PURGE_BATCH_SIZE_DOC = "Most archived rows deleted in one transaction;"
+            + " a backlog is purged in as many short transactions as it takes, so no purge holds locks"
+            + " for long.";
+
     public static final String SCHEMA_REGISTRY_URL_CONFIG = AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG;
     public static final String SCHEMA_REGISTRY_URL_DOC = AvroSerdeConfig.SCHEMA_REGISTRY_URL_DOC;
 
@@ -98,6 +120,15 @@ public final class WorklistSinkConfig extends AbstractConfig {
             .define(RETRY_BACKOFF_MAX_MS_CONFIG, ConfigDef.Type.LONG, RETRY_BACKOFF_MAX_MS_DEFAULT,
                     ConfigDef.Range.atLeast(0), ConfigDef.Importance.LOW, RETRY_BACKOFF_MAX_MS_DOC, RETRIES_GROUP, 3,
                     ConfigDef.Width.SHORT, "Max retry backoff (ms)")
+            .define(ARCHIVE_RETENTION_MS_CONFIG, ConfigDef.Type.LONG, ARCHIVE_RETENTION_MS_DEFAULT,
+                    ConfigDef.Range.atLeast(-1), ConfigDef.Importance.MEDIUM, ARCHIVE_RETENTION_MS_DOC,
+                    RETENTION_GROUP, 1, ConfigDef.Width.MEDIUM, "Archived row retention (ms)")
+            .define(ARCHIVE_PURGE_INTERVAL_MS_CONFIG, ConfigDef.Type.LONG, ARCHIVE_PURGE_INTERVAL_MS_DEFAULT,
+                    ConfigDef.Range.between(1_000, Integer.MAX_VALUE), ConfigDef.Importance.LOW,
+                    ARCHIVE_PURGE_INTERVAL_MS_DOC, RETENTION_GROUP, 2, ConfigDef.Width.SHORT, "Purge interval (ms)")
+            .define(ARCHIVE_PURGE_BATCH_SIZE_CONFIG, ConfigDef.Type.INT, ARCHIVE_PURGE_BATCH_SIZE_DEFAULT,
+                    ConfigDef.Range.between(1, 100_000), ConfigDef.Importance.LOW, ARCHIVE_PURGE_BATCH_SIZE_DOC,
+                    RETENTION_GROUP, 3, ConfigDef.Width.SHORT, "Purge batch size")
             .define(SCHEMA_REGISTRY_URL_CONFIG, ConfigDef.Type.LIST, ConfigDef.NO_DEFAULT_VALUE,
                     ConfigDef.LambdaValidator.with(WorklistSinkConfig::ensureNonEmptyList,
                             () -> "one or more URLs"),
@@ -185,6 +216,22 @@ public final class WorklistSinkConfig extends AbstractConfig {
         int doublings = Math.max(0, Math.min(attempt - 1, 62));
         long wait = base == 0 ? 0 : (doublings >= Long.numberOfLeadingZeros(base) - 1 ? max : base << doublings);
         return Duration.ofMillis(Math.min(wait, max));
+    }
+
+    /** How long archived rows are kept before they are purged; empty when they are kept forever (-1). */
+    public Optional<Duration> archiveRetention() {
+        long ms = getLong(ARCHIVE_RETENTION_MS_CONFIG);
+        return ms < 0 ? Optional.empty() : Optional.of(Duration.ofMillis(ms));
+    }
+
+    /** Time between purges. */
+    public Duration archivePurgeInterval() {
+        return Duration.ofMillis(getLong(ARCHIVE_PURGE_INTERVAL_MS_CONFIG));
+    }
+
+    /** Most archived rows per purge transaction. */
+    public int archivePurgeBatchSize() {
+        return getInt(ARCHIVE_PURGE_BATCH_SIZE_CONFIG);
     }
 
     /** The settings the Avro deserializer reads (schema.registry.* keys; the rest it ignores). */

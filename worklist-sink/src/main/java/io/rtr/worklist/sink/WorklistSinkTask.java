@@ -4,6 +4,7 @@ import io.rtr.schemas.WorklistEntry;
 import io.rtr.schemas.registry.SchemaRegistryClient;
 import io.rtr.schemas.registry.SchemaRegistryException;
 import io.rtr.schemas.serde.AvroDeserializer;
+import io.rtr.worklist.db.ArchivePurger;
 import io.rtr.worklist.db.SqlErrors;
 import io.rtr.worklist.db.SqlFailure;
 import io.rtr.worklist.db.WorklistChange;
@@ -47,6 +48,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every put() commits before it returns, so the default flush/preCommit (commit what was put)
  * is exactly right and nothing is buffered across calls.
+ *
+ * <p>Unless archive.retention.ms is -1, the task also purges archived rows past the retention on a
+ * thread of its own ({@link ArchivePurgeSchedule}, {@link ArchivePurger}): once at start, then every
+ * archive.purge.interval.ms. Every task schedules it and an advisory lock lets one run at a time.
  */
 public final class WorklistSinkTask extends SinkTask {
 
@@ -56,6 +61,7 @@ public final class WorklistSinkTask extends SinkTask {
     private WorklistSinkConfig config;
     private WorklistWriter writer;
     private AvroDeserializer<WorklistEntry> deserializer;
+    private ArchivePurgeSchedule purge;
     private int failedAttempts;
 
     /** For Connect to instantiate. */
@@ -93,8 +99,20 @@ public final class WorklistSinkTask extends SinkTask {
         }
         writer = new WorklistWriter(config.connectionUrl(), config.connectionProperties());
         failedAttempts = 0;
-        log.info("Worklist sink task started, writing to {} in batches of {}", config.connectionUrl(),
-                config.batchSize());
+        // Every task schedules the purge and an advisory lock lets one run at a time: no task is
+        // special, so the purge keeps running whichever tasks Connect moves or restarts.
+        config.archiveRetention().ifPresentOrElse(retention -> {
+            purge = new ArchivePurgeSchedule(new ArchivePurger(config.connectionUrl(), config.connectionProperties()),
+                    retention, config.archivePurgeBatchSize(), config.archivePurgeInterval());
+            purge.start();
+        }, () -> purge = null);
+        log.info("Worklist sink task started, writing to {} in batches of {}; archived rows {}", config.connectionUrl(),
+                config.batchSize(), config.archiveRetention().map(r -> "purged after " + r).orElse("kept forever"));
+    }
+
+    /** Test seam: the purge schedule, or null when archived rows are kept forever. */
+    ArchivePurgeSchedule archivePurge() {
+        return purge;
     }
 
     @Override
@@ -250,6 +268,10 @@ public final class WorklistSinkTask extends SinkTask {
 
     @Override
     public void stop() {
+        if (purge != null) {
+            purge.close();
+            purge = null;
+        }
         if (writer != null) {
             writer.close();
         }

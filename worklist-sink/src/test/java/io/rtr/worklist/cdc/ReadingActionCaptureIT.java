@@ -10,6 +10,7 @@ import io.rtr.schemas.Topics;
 import io.rtr.schemas.registry.InMemorySchemaRegistryClient;
 import io.rtr.schemas.serde.AvroDeserializer;
 import io.rtr.schemas.serde.AvroSerdeConfig;
+import io.rtr.worklist.db.ArchivePurger;
 import io.rtr.worklist.db.WorklistSchema;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Files;
@@ -133,6 +134,38 @@ class ReadingActionCaptureIT {
         assertThat(emitted).hasSize(4);
     }
 
+    @Test
+    void theArchivePurgeDeletingActionsEmitsNothing() throws Exception {
+        insertAction("CLAIM", null);
+        insertAction("COMPLETE", null);
+        startCapture();
+        awaitActions(2);
+        String open = "1.2.826.0.1.3680043.8.498.2002";
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute("UPDATE worklist_entry SET archived_at = now() - interval '40 days'");
+            s.execute("INSERT INTO worklist_entry (study_instance_uid, radiologist_id, priority_class,"
+                    + " priority_score, status, waiting_since, updated_at, version, study_revision, patient_in_clinic)"
+                    + " VALUES ('" + open + "', '" + RADIOLOGIST + "', 'ROUTINE', 0.1, 'UNREAD', now(), now(), 1, 0, true)");
+        }
+        try (ArchivePurger purger = new ArchivePurger(url, owner())) {
+            assertThat(purger.purge(Duration.ofDays(30), 1000, () -> true).actions()).isEqualTo(2);
+        }
+        // An action after the purge's deletes in the WAL: once it is out, the deletes were read.
+        Row after = insertAction(open, "CLAIM", null);
+        awaitActions(3);
+        int seen = heartbeats;
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> {
+            pollAndTransform();
+            return heartbeats > seen;
+        });
+
+        assertThat(emitted).hasSize(3);
+        AvroDeserializer<ReadingAction> deserializer = new AvroDeserializer<>(ReadingAction.class, registry);
+        ReadingAction last = deserializer.deserialize(Topics.WORKLIST_ACTIONS.name(), (byte[]) emitted.get(2).value());
+        assertThat(last.getActionId()).isEqualTo(after.id());
+        assertThat(last.getStudyInstanceUid()).isEqualTo(open);
+    }
+
     private static void assertMatches(ReadingAction action, Row row, ReadingActionType type) {
         assertThat(action.getActionId()).isEqualTo(row.id());
         assertThat(action.getStudyInstanceUid()).isEqualTo(STUDY_UID);
@@ -187,10 +220,14 @@ class ReadingActionCaptureIT {
     }
 
     private Row insertAction(String action, String comment) throws SQLException {
+        return insertAction(STUDY_UID, action, comment);
+    }
+
+    private Row insertAction(String study, String action, String comment) throws SQLException {
         try (Connection c = connect(); PreparedStatement insert = c.prepareStatement(
                 "INSERT INTO reading_action (study_instance_uid, radiologist_id, action, comment)"
                         + " VALUES (?, ?, ?, ?) RETURNING id, at")) {
-            insert.setString(1, STUDY_UID);
+            insert.setString(1, study);
             insert.setString(2, RADIOLOGIST);
             insert.setString(3, action);
             insert.setString(4, comment);

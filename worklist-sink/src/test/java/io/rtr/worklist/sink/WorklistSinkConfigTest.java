@@ -116,4 +116,41 @@ class WorklistSinkConfigTest {
         assertThat(WorklistSinkConfig.CONFIG_DEF.configKeys().values())
                 .allSatisfy(key -> assertThat(key.documentation).isNotBlank());
     }
+
+    @Test
+    void purgesArchivedRowsAfterThirtyDaysHourlyInBatchesOfAThousandByDefault() {
+        WorklistSinkConfig config = new WorklistSinkConfig(minimal());
+
+        assertThat(config.archiveRetention()).contains(Duration.ofDays(30));
+        assertThat(config.archivePurgeInterval()).isEqualTo(Duration.ofHours(1));
+        assertThat(config.archivePurgeBatchSize()).isEqualTo(1000);
+    }
+
+    @Test
+    void minusOneKeepsArchivedRowsForever() {
+        Map<String, String> props = minimal();
+        props.put(WorklistSinkConfig.ARCHIVE_RETENTION_MS_CONFIG, "-1");
+
+        assertThat(new WorklistSinkConfig(props).archiveRetention()).isEmpty();
+    }
+
+    @Test
+    void rejectsARetentionBelowMinusOneAndAPurgeIntervalBelowASecond() {
+        Map<String, String> retention = minimal();
+        retention.put(WorklistSinkConfig.ARCHIVE_RETENTION_MS_CONFIG, "-2");
+        Map<String, String> interval = minimal();
+        interval.put(WorklistSinkConfig.ARCHIVE_PURGE_INTERVAL_MS_CONFIG, "10");
+        Map<String, String> batch = minimal();
+        batch.put(WorklistSinkConfig.ARCHIVE_PURGE_BATCH_SIZE_CONFIG, "0");
+
+        assertThatThrownBy(() -> new WorklistSinkConfig(retention))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(WorklistSinkConfig.ARCHIVE_RETENTION_MS_CONFIG);
+        assertThatThrownBy(() -> new WorklistSinkConfig(interval))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(WorklistSinkConfig.ARCHIVE_PURGE_INTERVAL_MS_CONFIG);
+        assertThatThrownBy(() -> new WorklistSinkConfig(batch))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(WorklistSinkConfig.ARCHIVE_PURGE_BATCH_SIZE_CONFIG);
+    }
 }
