@@ -6,6 +6,8 @@ import io.rtr.ingest.DicomScp;
 import io.rtr.ingest.PatientPseudonymizer;
 import io.rtr.ingest.Spool;
 import io.rtr.ingest.SpoolingReceiver;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,14 +17,15 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Measures, from one thread and without sockets, dcmtk or Kafka, the CPU per object (the whole
- * process's: the spool's slot and digest threads work for the receiver) of the two halves of
- * ingest: the receiver's (write into a spool slot, check, durable commit, the digest computed
- * meanwhile: what the association thread causes besides reading the socket) and then the task's
- * drain ({@link IngestBench#emit}: event, blob store, folder fsync, acknowledgement). On a shared
- * machine these figures move far less than {@link IngestBench}'s rates: no sender competes for the
- * cores and the halves do not overlap (a digest still running when the receive half ends is counted
- * in the drain's).
+ * Measures, from one thread and without sockets, dcmtk or Kafka, the CPU per object of the two
+ * halves of ingest: the receiver's (write into a spool slot, check, durable commit, the digest
+ * computed meanwhile on a spool-digest thread: what the association thread causes besides reading
+ * the socket) and then the task's drain ({@link IngestBench#emit}: event, blob store, folder fsync,
+ * acknowledgement). Each half is given on the calling thread (the association's, then the task's
+ * poll thread, whose CPU bounds the task's rate) and for the whole process (the spool's slot and
+ * digest threads, the blob store's fsync threads, the JIT and GC). On a shared machine these figures
+ * move far less than {@link IngestBench}'s rates: no sender competes for the cores and the halves do
+ * not overlap (a digest still running when the receive half ends is counted in the drain's).
  *
  * <pre>
  * java -cp ingest-connector/target/classes:... io.rtr.ingest.bench.DrainProbe [objects per round (200)] [KiB (512)]
@@ -44,6 +47,7 @@ public final class DrainProbe {
         int objects = args.length > 0 ? Integer.parseInt(args[0]) : 200;
         int sizeKb = args.length > 1 ? Integer.parseInt(args[1]) : 512;
         Path dir = Files.createTempDirectory("drain-probe");
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         DicomMetadataExtractor extractor = new DicomMetadataExtractor(
                 new PatientPseudonymizer("drain-probe-secret-0123456789".getBytes(StandardCharsets.UTF_8)), Map.of());
         try {
@@ -57,19 +61,24 @@ public final class DrainProbe {
                     BlobStore blobs = new BlobStore(work.resolve("blobs"));
                     SpoolingReceiver receiver = new SpoolingReceiver(spool, extractor);
                     long start = IngestBench.processCpuNanos();
+                    long threadStart = threads.getCurrentThreadCpuTime();
                     for (byte[] object : inputs) {
                         receive(receiver, object);
                     }
                     long received = IngestBench.processCpuNanos();
+                    long threadReceived = threads.getCurrentThreadCpuTime();
                     List<SpoolingReceiver.Spooled> batch = new ArrayList<>();
                     while (receiver.drainCommitted(batch, BATCH) > 0) {
                         IngestBench.emit(batch, spool, blobs, extractor, true);
                         batch.clear();
                     }
                     long drained = IngestBench.processCpuNanos();
+                    long threadDrained = threads.getCurrentThreadCpuTime();
                     if (round >= WARM_UP_ROUNDS) {
-                        System.out.printf(Locale.ROOT, "CPU per object: receive %.3f ms, drain %.3f ms, both %.3f ms;"
-                                        + " load average %.2f%n", (received - start) / 1e6 / objects,
+                        System.out.printf(Locale.ROOT, "CPU per object: receive %.3f ms, drain %.3f ms on the"
+                                        + " calling thread; whole process %.3f and %.3f ms, %.3f ms in all;"
+                                        + " load average %.2f%n", (threadReceived - threadStart) / 1e6 / objects,
+                                (threadDrained - threadReceived) / 1e6 / objects, (received - start) / 1e6 / objects,
                                 (drained - received) / 1e6 / objects, (drained - start) / 1e6 / objects,
                                 IngestBench.loadAverage());
                     }
