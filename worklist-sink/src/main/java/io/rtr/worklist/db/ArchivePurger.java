@@ -2,7 +2,6 @@ package io.rtr.worklist.db;
 
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -196,14 +195,7 @@ public final class ArchivePurger implements AutoCloseable {
     private Connection connection() throws SQLException {
         if (connection == null || connection.isClosed()) {
             closeQuietly();
-            Connection opened = DriverManager.getConnection(url, connectionProperties);
-            try {
-                opened.setAutoCommit(false);
-            } catch (SQLException e) {
-                opened.close();
-                throw e;
-            }
-            connection = opened;
+            connection = Connections.openTransactional(url, connectionProperties);
         }
         return connection;
     }
