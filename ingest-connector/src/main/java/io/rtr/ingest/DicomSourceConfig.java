@@ -102,13 +102,6 @@ public final class DicomSourceConfig extends AbstractConfig {
     public static final String SPOOL_MIN_FREE_BYTES_DOC = "Back-pressure: while the spool's disk has less than this"
             + " many bytes free, new associations are rejected as transient (temporary congestion); 0 disables.";
 
-    public static final String SPOOL_EARLY_WRITEBACK_CONFIG = "spool.early.writeback";
-    public static final boolean SPOOL_EARLY_WRITEBACK_DEFAULT = true;
-    public static final String SPOOL_EARLY_WRITEBACK_DOC = "Whether each object's bytes start going to the spool"
-            + " disk while it arrives (Linux sync_file_range, every 128 KiB), so that the fsync before the success"
-            + " answer has little left to write; durability is the same either way. Where it is not available (not"
-            + " Linux, JNA's native library cannot load) the spool works without it and logs that once.";
-
     public static final String UNACKNOWLEDGED_TIMEOUT_MS_CONFIG = "kafka.unacknowledged.timeout.ms";
     public static final long UNACKNOWLEDGED_TIMEOUT_MS_DEFAULT = 120_000;
     public static final String UNACKNOWLEDGED_TIMEOUT_MS_DOC = "Back-pressure: when an emitted event has waited this"
@@ -200,9 +193,6 @@ public final class DicomSourceConfig extends AbstractConfig {
         def.define(SPOOL_MIN_FREE_BYTES_CONFIG, ConfigDef.Type.LONG, SPOOL_MIN_FREE_BYTES_DEFAULT,
                 ConfigDef.Range.atLeast(0), ConfigDef.Importance.MEDIUM, SPOOL_MIN_FREE_BYTES_DOC, GROUP_STORAGE,
                 ++order, ConfigDef.Width.SHORT, "Minimum free spool bytes");
-        def.define(SPOOL_EARLY_WRITEBACK_CONFIG, ConfigDef.Type.BOOLEAN, SPOOL_EARLY_WRITEBACK_DEFAULT,
-                ConfigDef.Importance.LOW, SPOOL_EARLY_WRITEBACK_DOC, GROUP_STORAGE, ++order, ConfigDef.Width.SHORT,
-                "Early spool writeback");
         def.define(UNACKNOWLEDGED_TIMEOUT_MS_CONFIG, ConfigDef.Type.LONG, UNACKNOWLEDGED_TIMEOUT_MS_DEFAULT,
                 ConfigDef.Range.atLeast(1), ConfigDef.Importance.MEDIUM, UNACKNOWLEDGED_TIMEOUT_MS_DOC, GROUP_STORAGE,
                 ++order, ConfigDef.Width.SHORT, "Unacknowledged timeout (ms)");
@@ -359,10 +349,6 @@ public final class DicomSourceConfig extends AbstractConfig {
 
     public long spoolMinFreeBytes() {
         return getLong(SPOOL_MIN_FREE_BYTES_CONFIG);
-    }
-
-    public boolean spoolEarlyWriteback() {
-        return getBoolean(SPOOL_EARLY_WRITEBACK_CONFIG);
     }
 
     public long unacknowledgedTimeoutMs() {

@@ -81,7 +81,6 @@ public final class DicomSourceTask extends SourceTask {
         config = new DicomSourceConfig(props);
         try {
             spool = new Spool(config.spoolDir());
-            spool.setEarlyWriteback(config.spoolEarlyWriteback());
             blobs = new BlobStore(config.blobDir());
             ledger = new AckLedger(config.spoolDir().resolve("acknowledged"));
             // Listed before the SCP starts, so that new arrivals come only through the receiver.

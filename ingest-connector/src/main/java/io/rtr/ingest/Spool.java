@@ -119,8 +119,6 @@ public final class Spool implements AutoCloseable {
     private final Object readySyncLock = new Object();
     /** Highest change number a completed fsync of ready/ covers; written under readySyncLock. */
     private volatile long readyChangesSynced;
-    /** Whether entry files start their writeback while they are written ({@link EarlyWriteback}). */
-    private volatile boolean earlyWriteback = true;
 
     /**
      * Opens (creating if needed) the spool in {@code dir}: clears its unfinished incoming files,
@@ -204,20 +202,6 @@ public final class Spool implements AutoCloseable {
         return Files.getFileStore(ready).getUsableSpace();
     }
 
-    /**
-     * Whether files from {@link #newEntryFile} ask the kernel to write each 128 KiB to the disk as
-     * soon as it is written (on by default where {@link EarlyWriteback} works), so that the commit's
-     * fsync has little left to write; off, the fsync writes the whole object while the sender waits.
-     */
-    public void setEarlyWriteback(boolean on) {
-        this.earlyWriteback = on;
-    }
-
-    /** Whether this JVM can start writeback early at all (Linux, JNA's native library loaded). */
-    public static boolean earlyWritebackAvailable() {
-        return EarlyWriteback.available();
-    }
-
     /** A new empty file for one incoming object, on the spool's file system. */
     public Path newIncomingFile() throws IOException {
         return Files.createFile(tmp.resolve(UUID.randomUUID() + ".part"));
@@ -251,8 +235,7 @@ public final class Spool implements AutoCloseable {
             created = readyChanges.incrementAndGet();
         }
         return new EntryFile(new Entry(id, file, 0, callingAe, calledAe, Instant.ofEpochMilli(millis), source),
-                FileChannel.open(file, StandardOpenOption.WRITE), created,
-                earlyWriteback && EarlyWriteback.available() ? EarlyWriteback.of(file) : null);
+                FileChannel.open(file, StandardOpenOption.WRITE), created);
     }
 
     /** Creates {@code count} empty slot files and makes their names durable with one folder fsync. */
@@ -295,36 +278,23 @@ public final class Spool implements AutoCloseable {
      * without a commit it leaves a file that is not an entry, which the owner deletes.
      */
     public static final class EntryFile extends OutputStream {
-        /** How much is written before its writeback is started: a P-DATA fragment or two. */
-        private static final long WRITEBACK_STEP = 128 * 1024;
-
         private final Entry receipt;
         private final FileChannel channel;
         private final CRC32C crc = new CRC32C();
         /** The change number of this file's creation in ready/ that the commit must fsync, or 0 for a slot. */
         private final long created;
-        /** Starts the writeback of what is written, or null (off, or not available here). */
-        private final EarlyWriteback writeback;
         private long size;
-        /** Bytes whose writeback was started. */
-        private long started;
         private boolean closed;
 
-        private EntryFile(Entry receipt, FileChannel channel, long created, EarlyWriteback writeback) {
+        private EntryFile(Entry receipt, FileChannel channel, long created) {
             this.receipt = receipt;
             this.channel = channel;
             this.created = created;
-            this.writeback = writeback;
         }
 
         /** The file being written. */
         public Path path() {
             return receipt.file();
-        }
-
-        /** How many of the bytes written so far had their writeback started early (0 when off). */
-        long writebackStarted() {
-            return started;
         }
 
         @Override
@@ -342,22 +312,12 @@ public final class Spool implements AutoCloseable {
                 channel.write(buffer);
             }
             size += length;
-            if (writeback != null && size - started >= WRITEBACK_STEP) {
-                writeback.start(started, size - started);
-                started = size;
-            }
         }
 
         @Override
         public void close() throws IOException {
             closed = true;
-            try {
-                channel.close();
-            } finally {
-                if (writeback != null) {
-                    writeback.close();
-                }
-            }
+            channel.close();
         }
     }
 

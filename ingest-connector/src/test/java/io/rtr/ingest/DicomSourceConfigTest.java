@@ -41,10 +41,6 @@ class DicomSourceConfigTest {
         assertThat(scp.allowedCallingAes()).isEmpty();
         assertThat(config.topic()).isEqualTo(Topics.INSTANCES.name());
         assertThat(config.rejectedTopic()).isEqualTo(Topics.INSTANCES_REJECTED.name());
-        assertThat(config.spoolEarlyWriteback()).isTrue();
-        Map<String, String> off = minimal(dir);
-        off.put(DicomSourceConfig.SPOOL_EARLY_WRITEBACK_CONFIG, "false");
-        assertThat(new DicomSourceConfig(off).spoolEarlyWriteback()).isFalse();
     }
 
     @Test

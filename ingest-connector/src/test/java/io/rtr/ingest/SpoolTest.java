@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -357,56 +356,6 @@ class SpoolTest {
         assertThat(Spool.hasCompletionRecord(entry.file())).isTrue();
         assertThat(Arrays.copyOfRange(Files.readAllBytes(entry.file()), 128, bytes.length))
                 .isEqualTo(Arrays.copyOfRange(bytes, 128, bytes.length));
-    }
-
-    @Test
-    void largeObjectsStartTheirWritebackAsTheyArriveAndKeepTheirBytes() throws Exception {
-        byte[] bytes = part10Like("x".repeat(600 * 1024));
-        new Random(7).nextBytes(bytes); // content the file must keep exactly (preamble aside)
-        System.arraycopy("DICM".getBytes(StandardCharsets.US_ASCII), 0, bytes, 128, 4);
-        Spool spool = new Spool(dir);
-        Spool.EntryFile incoming = spool.newEntryFile("SCU", "RTR", IngestSource.DIMSE);
-        try (incoming) {
-            for (int offset = 0; offset < bytes.length; offset += 16 * 1024) {
-                incoming.write(bytes, offset, Math.min(16 * 1024, bytes.length - offset));
-            }
-            // Started every 128 KiB while the object arrives (Linux, where the build and CI run).
-            assertThat(EarlyWriteback.available()).isTrue();
-            assertThat(incoming.writebackStarted()).isEqualTo(bytes.length / (128 * 1024) * (128 * 1024));
-        }
-
-        Spool.Entry entry = spool.commit(incoming);
-
-        assertThat(Spool.hasCompletionRecord(entry.file())).isTrue();
-        assertThat(Arrays.copyOfRange(Files.readAllBytes(entry.file()), 128, bytes.length))
-                .isEqualTo(Arrays.copyOfRange(bytes, 128, bytes.length));
-        assertThat(new Spool(dir).pending()).singleElement().satisfies(e -> assertThat(e.id()).isEqualTo(entry.id()));
-    }
-
-    @Test
-    void earlyWritebackTurnedOffStartsNothing() throws Exception {
-        Spool spool = new Spool(dir);
-        spool.setEarlyWriteback(false);
-        try (Spool.EntryFile incoming = spool.newEntryFile("SCU", "RTR", IngestSource.DIMSE)) {
-            incoming.write(part10Like("y".repeat(300 * 1024)));
-
-            assertThat(incoming.writebackStarted()).isZero();
-        }
-    }
-
-    @Test
-    void earlyWritebackOfAFileThatIsGoneStopsQuietly() throws Exception {
-        try (EarlyWriteback writeback = EarlyWriteback.of(dir.resolve("not-there"))) {
-            writeback.start(0, 4096); // open fails: logged at debug, never thrown
-            writeback.start(4096, 4096);
-        }
-        Path file = Files.write(dir.resolve("there"), new byte[8192]);
-        try (EarlyWriteback writeback = EarlyWriteback.of(file)) {
-            writeback.start(0, 8192);
-            writeback.start(-1, 10); // EINVAL from the kernel: stops trying for this file
-            writeback.start(0, 8192);
-        }
-        assertThat(Files.size(file)).isEqualTo(8192);
     }
 
     @Test

@@ -68,8 +68,7 @@ import java.util.stream.Stream;
  * (10), {@code --dir D} working folder (default a new temporary one, deleted afterwards),
  * {@code --storescu} / {@code --storescp} paths of the dcmtk tools, {@code --blob link|copy} (link:
  * what the task does; copy: the copying {@code BlobStore.put}, to see what linking saves),
- * {@code --spool in-place|rename} (in-place: what the receivers do; rename: the tmp-file path),
- * {@code --early-writeback on|off} (on: the connector's default, see {@code spool.early.writeback}). {@code storescp} runs with
+ * {@code --spool in-place|rename} (in-place: what the receivers do; rename: the tmp-file path). {@code storescp} runs with
  * {@code -pdu 131072} (its largest) and, for several associations, {@code --fork}; our SCP offers
  * 256 KiB PDUs, as the connector does by default.
  *
@@ -102,8 +101,6 @@ public final class IngestBench {
     private final boolean linkBlobs;
     /** "in-place" (what the receivers do) or "rename" (tmp file, rename, folder fsync: the older path). */
     private final boolean inPlaceSpool;
-    /** Whether the spool starts each object's writeback while it arrives (the connector's default). */
-    private final boolean earlyWriteback;
     /** CPU per object of the measured runs, ms: less hostage to a shared machine's load than the rates. */
     private final List<Double> rtrCpuMs = new ArrayList<>();
     private final List<Double> storescpCpuMs = new ArrayList<>();
@@ -128,11 +125,6 @@ public final class IngestBench {
             throw new IllegalArgumentException("--spool is in-place or rename");
         }
         this.inPlaceSpool = spoolMode.equals("in-place");
-        String writeback = args.getOrDefault("early-writeback", "on");
-        if (!writeback.equals("on") && !writeback.equals("off")) {
-            throw new IllegalArgumentException("--early-writeback is on or off");
-        }
-        this.earlyWriteback = writeback.equals("on");
         if (instances < 1 || sizeKb < 1 || associations < 1 || associations > instances || runs < 1 || warmups < 0) {
             throw new IllegalArgumentException("need instances >= associations >= 1, size-kb >= 1, runs >= 1,"
                     + " warmup >= 0");
@@ -146,7 +138,7 @@ public final class IngestBench {
             if (!argv[i].startsWith("--") || i + 1 >= argv.length) {
                 System.err.println("usage: IngestBench [--instances N] [--size-kb K] [--associations A] [--runs R]"
                         + " [--warmup W] [--dir D] [--storescu PATH] [--storescp PATH] [--blob link|copy]"
-                        + " [--spool in-place|rename] [--early-writeback on|off]");
+                        + " [--spool in-place|rename]");
                 System.exit(2);
             }
             args.put(argv[i].substring(2), argv[++i]);
@@ -173,10 +165,8 @@ public final class IngestBench {
                 instances, sizeKb, totalBytes / 1e6, associations, runs, warmups,
                 Runtime.getRuntime().availableProcessors(), loadAverage());
         System.out.println("RTR = our DicomScp: structure check, " + (inPlaceSpool
-                ? "spool entry written into a pre-created slot file and checksummed as it streams in"
-                        + (earlyWriteback ? ", its writeback started every 128 KiB (" + (Spool.earlyWritebackAvailable()
-                                ? "available" : "NOT available here") + ")" : ", no early writeback")
-                        + ", file fsync"
+                ? "spool entry written into a pre-created slot file and checksummed as it streams in,"
+                        + " file fsync"
                 : "spool file fsync, rename, folder fsync") + " before each C-STORE success;"
                 + " then blob store (" + (linkBlobs ? "hard link, folder fsync per batch" : "copy with fsync")
                 + "), metadata extraction and Avro encoding;"
@@ -229,7 +219,6 @@ public final class IngestBench {
     private double[] measureRtr(List<List<Path>> slices, int run) throws Exception {
         Path dir = Files.createDirectories(work.resolve("rtr-" + (run < 0 ? "warmup" : run)));
         Spool spool = new Spool(dir.resolve("spool"));
-        spool.setEarlyWriteback(earlyWriteback);
         BlobStore blobs = new BlobStore(dir.resolve("blobs"));
         DicomMetadataExtractor extractor = new DicomMetadataExtractor(
                 new PatientPseudonymizer("ingest-bench-secret-0123456789".getBytes(StandardCharsets.UTF_8)), Map.of());
