@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The standalone platform's one HTTP port: the worklist page and API, DICOMweb STOW-RS
  * ({@code /dicomweb/studies}), {@code /health} (every stage's state, 503 when one is down) and
- * {@code /metrics} (Prometheus text: JVM and Kafka Streams metrics). Errors are JSON like the API's.
+ * {@code /metrics} (Prometheus text: JVM, Kafka Streams and the worklist API's connection pool).
+ * Errors are JSON like the API's.
  */
 final class HttpFrontDoor implements AutoCloseable {
 
@@ -70,6 +71,7 @@ final class HttpFrontDoor implements AutoCloseable {
         });
         WorklistApi worklist = WorklistApi.forDatabase(platform.jdbcUrl(), platform.postgres().username(),
                 platform.postgres().password(), config.host(), config.httpPort(), config.apiPool());
+        worklist.bindMetrics(registry);
         worklist.attachTo(app);
         app.get("/health", ctx -> health(ctx, platform, connect, streams, workers));
         app.post("/dicomweb/studies", stow::forward);

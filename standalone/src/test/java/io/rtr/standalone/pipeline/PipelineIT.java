@@ -102,6 +102,12 @@ class PipelineIT {
                 .isEqualTo(200);
         assertThat(post("/api/worklists/" + reader + "/studies/" + top.studyUid() + "/complete").statusCode())
                 .isEqualTo(200);
+        // The requests above went through the API's pool, whose meters /metrics serves with the rest.
+        HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + pipeline.httpPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body()).contains("hikaricp_connections_acquire_seconds_count{pool=\"rtr-worklist-api\"}")
+                .contains("kafka_stream");
 
         // The API marks the row at once; the tombstone that archives it can only have come back
         // through Debezium (reading_action -> rtr.worklist.actions) and the prioritization app.

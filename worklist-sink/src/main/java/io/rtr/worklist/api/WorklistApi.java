@@ -8,6 +8,7 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.sse.SseHandler;
 import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.rtr.worklist.db.SqlErrors;
 import io.rtr.worklist.db.SqlFailure;
 import io.rtr.worklist.db.WorklistSchema;
@@ -183,6 +184,21 @@ public final class WorklistApi implements AutoCloseable {
         }
         app = own;
         log.info("Worklist API listening on http://{}:{}/", host, port());
+        return this;
+    }
+
+    /**
+     * Publishes the connection pool's metrics (HikariCP's {@code hikaricp.connections.*}: active,
+     * idle, pending, timeouts, acquire and usage times, tagged {@code pool=rtr-worklist-api}) to
+     * {@code registry}, e.g. the one a host process serves on {@code /metrics}; once per API. Only
+     * for an API built by {@link #forDatabase}: a {@link DataSource} passed in is the caller's to
+     * instrument, and this refuses it.
+     */
+    public WorklistApi bindMetrics(MeterRegistry registry) {
+        if (ownedPool == null) {
+            throw new IllegalStateException("no pool of its own: instrument the DataSource given to the constructor");
+        }
+        ownedPool.bindMetrics(registry);
         return this;
     }
 

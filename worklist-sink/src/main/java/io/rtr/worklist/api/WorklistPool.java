@@ -2,6 +2,7 @@ package io.rtr.worklist.api;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import java.sql.SQLException;
 import java.util.Map;
@@ -78,6 +79,14 @@ final class WorklistPool implements AutoCloseable {
     /** For requests: each borrows a connection and gives it back when closed. */
     HikariDataSource pooled() {
         return pooled;
+    }
+
+    /**
+     * Publishes the pool's gauges and timers to {@code registry} (HikariCP's {@code hikaricp.*}
+     * meters, tagged {@code pool=} the pool's name); once per pool.
+     */
+    void bindMetrics(MeterRegistry registry) {
+        pooled.setMetricRegistry(Objects.requireNonNull(registry, "registry"));
     }
 
     /** For the change listener: a new connection of its own each time. */

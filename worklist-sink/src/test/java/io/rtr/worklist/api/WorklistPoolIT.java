@@ -1,10 +1,13 @@
 package io.rtr.worklist.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.rtr.schemas.PriorityClass;
 import io.rtr.worklist.EmbeddedPostgresExtension;
 import io.rtr.worklist.TestDatabase;
@@ -88,6 +91,26 @@ class WorklistPoolIT {
             HttpResponse<String> action = post(api, path.replace("/api/worklists/" + radiologist, "/api/worklists/"
                     + radiologist + "/studies/" + firstStudy(api, path) + "/claim"));
             assertThat(action.statusCode()).as(action.body()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void thePoolPublishesItsMetricsToTheGivenRegistry(TestDatabase db) throws Exception {
+        String radiologist = TestEntries.newRadiologist();
+        upsert(db.url(), db.ownerProperties(), radiologist);
+        MeterRegistry registry = new SimpleMeterRegistry();
+        try (WorklistApi api = WorklistApi.forDatabase(db.url(), db.user(), null, "127.0.0.1", 0,
+                WorklistPoolConfig.defaults()).bindMetrics(registry).start()) {
+            assertThat(get(api, "/api/worklists/" + radiologist).statusCode()).isEqualTo(200);
+
+            assertThat(registry.get("hikaricp.connections").tag("pool", "rtr-worklist-api").gauge().value())
+                    .isPositive();
+            assertThat(registry.get("hikaricp.connections.max").gauge().value()).isEqualTo(10);
+            assertThat(registry.get("hikaricp.connections.acquire").timer().count()).isPositive();
+        }
+        // A DataSource of the caller's is the caller's to instrument.
+        try (WorklistApi api = new WorklistApi(db.ownerDataSource(), "127.0.0.1", 0)) {
+            assertThatThrownBy(() -> api.bindMetrics(registry)).isInstanceOf(IllegalStateException.class);
         }
     }
 
