@@ -201,14 +201,7 @@ public final class ArchivePurger implements AutoCloseable {
     }
 
     private void closeQuietly() {
-        if (connection == null) {
-            return;
-        }
-        try {
-            connection.close();
-        } catch (SQLException e) {
-            log.debug("Ignoring failure to close a broken connection to {}: {}", url, e.toString());
-        }
+        Connections.closeQuietly(connection, url);
         connection = null;
     }
 

@@ -4,9 +4,13 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Opening the sink's own (unpooled) Postgres connections. */
+/** Opening and dropping the sink's own (unpooled) Postgres connections. */
 final class Connections {
+
+    private static final Logger log = LoggerFactory.getLogger(Connections.class);
 
     private Connections() {
     }
@@ -21,5 +25,20 @@ final class Connections {
             throw e;
         }
         return opened;
+    }
+
+    /**
+     * Closes {@code connection} (to {@code url}, for the log), if any, ignoring a failure: closing a
+     * broken connection fails often and there is nothing left to save on it.
+     */
+    static void closeQuietly(Connection connection, String url) {
+        if (connection == null) {
+            return;
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            log.debug("Ignoring failure to close a broken connection to {}: {}", url, e.toString());
+        }
     }
 }

@@ -184,15 +184,7 @@ public final class WorklistWriter implements AutoCloseable {
     }
 
     private void closeQuietly() {
-        if (connection == null) {
-            return;
-        }
-        try {
-            connection.close();
-        } catch (SQLException e) {
-            // Closing a broken connection fails often and there is nothing left to save on it.
-            log.debug("Ignoring failure to close a broken connection to {}: {}", url, e.toString());
-        }
+        Connections.closeQuietly(connection, url);
         connection = null;
         upsert = null;
         archive = null;
